@@ -1,0 +1,290 @@
+package cargometa
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Command is one process to run. Env holds only the variables rbuild sets on
+// top of the inherited environment (they are what the action key hashes);
+// Unset names inherited variables to remove.
+type Command struct {
+	Argv  []string
+	Env   []string
+	Unset []string
+	Dir   string
+}
+
+// BuildOutputs gives the parsed output of a finished build-script run.
+type BuildOutputs func(run *Unit) (*BuildOutput, error)
+
+// CompileCommand builds the rustc invocation for a compile unit exactly as
+// cargo 1.95 would (cargo-units.md §6.2, steps 1–45), with rbuild's own
+// directories and hashes. outs must answer for every run unit in u.ToLink.
+func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
+	j := u.J
+	prof := j.Profile
+	a := make([]string, 0, 64)
+	add := func(s ...string) { a = append(a, s...) }
+
+	src := *j.Target.SrcPath
+	cwd, srcArg := filepath.Dir(u.Pkg.ManifestPath), src
+	if u.Local {
+		if rel, err := filepath.Rel(p.WsRoot, src); err == nil && !strings.HasPrefix(rel, "..") {
+			cwd, srcArg = p.WsRoot, rel
+		}
+	}
+	add("--crate-name", u.CrateName, "--edition="+j.Target.Edition)
+	if j.Target.Edition == "future" {
+		add("-Z", "unstable-options")
+	}
+	add(srcArg, "--error-format=json", "--json=diagnostic-rendered-ansi,artifacts,future-incompat")
+	if !u.TestMode {
+		for _, t := range j.Target.CrateTypes {
+			add("--crate-type", t)
+		}
+	}
+	switch {
+	case u.CheckMode:
+		add("--emit=dep-info,metadata")
+	case !u.ReqUpstream:
+		add("--emit=dep-info,metadata,link")
+	default:
+		add("--emit=dep-info,link")
+	}
+	if (u.ForHost && !u.IsBuildScript) || (slices.Contains(j.Target.CrateTypes, "dylib") && !u.Primary) {
+		add("-C", "prefer-dynamic")
+	}
+	if prof.OptLevel != "0" {
+		add("-C", "opt-level="+prof.OptLevel)
+	}
+	if prof.Panic != "unwind" && prof.Panic != "" {
+		add("-C", "panic="+prof.Panic)
+		if prof.Panic == "immediate-abort" {
+			add("-Z", "unstable-options")
+		}
+	}
+	add(ltoArgs(u)...)
+	if prof.CodegenBackend != nil {
+		add("-Z", "codegen-backend="+*prof.CodegenBackend)
+	}
+	if prof.CodegenUnits != nil {
+		add("-C", fmt.Sprintf("codegen-units=%d", *prof.CodegenUnits))
+	}
+	if prof.Debuginfo != "0" && prof.Debuginfo != "" {
+		add("-C", "debuginfo="+string(prof.Debuginfo))
+		if prof.SplitDebuginfo != nil && slices.Contains(p.Q.Rustc.SplitDebug, *prof.SplitDebuginfo) {
+			add("-C", "split-debuginfo="+*prof.SplitDebuginfo)
+		}
+	}
+	add(u.Facts.LintArgs...)
+	add(prof.Rustflags...)
+	da, oc := prof.DebugAssertions, prof.OverflowChecks
+	if prof.OptLevel != "0" {
+		if da {
+			add("-C", "debug-assertions=on")
+			if !oc {
+				add("-C", "overflow-checks=off")
+			}
+		} else if oc {
+			add("-C", "overflow-checks=on")
+		}
+	} else if !da {
+		add("-C", "debug-assertions=off")
+		if oc {
+			add("-C", "overflow-checks=on")
+		}
+	} else if !oc {
+		add("-C", "overflow-checks=off")
+	}
+	if u.TestMode {
+		if u.Facts.NoHarness[u.Kind()+":"+j.Target.Name] {
+			add("--cfg", "test")
+		} else {
+			add("--test")
+			if prof.Panic == "abort" {
+				add("-Z", "panic-abort-tests")
+			}
+		}
+	}
+	for _, f := range j.Features {
+		add("--cfg", `feature="`+f+`"`)
+	}
+	names := u.Pkg.FeatureNames()
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = `"` + n + `"`
+	}
+	add("--check-cfg", "cfg(docsrs,test)", "--check-cfg", "cfg(feature, values("+strings.Join(quoted, ", ")+"))")
+	add("-C", "metadata="+u.Hash)
+	if filepath.Base(u.DepInfo) != u.CrateName+".d" {
+		add("-C", "extra-filename=-"+u.Hash)
+	}
+	if prof.Rpath {
+		add("-C", "rpath")
+	}
+	add("--out-dir", u.OutDir)
+	if plat := platformOf(u); plat != "" {
+		add("--target", plat)
+	}
+	if l := p.Linker[platformOf(u)]; l != "" {
+		add("-C", "linker="+l)
+	}
+	if prof.Incremental {
+		add("-C", "incremental="+filepath.Join(u.ProfDir, "incremental"))
+	}
+	if prof.Strip.Value != "" {
+		add("-C", "strip="+prof.Strip.Value)
+	}
+	add("-L", "dependency="+filepath.Join(u.ProfDir, "deps"))
+	if platformOf(u) != "" {
+		add("-L", "dependency="+filepath.Join(p.RbuildDir, ProfileDir(j.Profile.Name), "deps"))
+	}
+	for i, d := range u.Deps {
+		if !d.Linkable || d.J.Mode == "doc" {
+			continue
+		}
+		name := u.DepEdges[i].ExternCrate
+		prefix := ""
+		if u.DepEdges[i].Noprelude {
+			prefix = "noprelude:"
+		}
+		if OnlyNeedsRmeta(u, d) || d.CheckMode {
+			add("--extern", prefix+name+"="+d.Rmeta)
+			continue
+		}
+		for _, f := range d.Linkables {
+			add("--extern", prefix+name+"="+f)
+		}
+	}
+	if u.IsProcMacro {
+		add("--extern", "proc_macro")
+	}
+	if !u.Local {
+		add("--cap-lints", p.CapLints)
+	}
+	add(u.Rustflags...)
+
+	env, err := p.compileEnv(u)
+	if err != nil {
+		return nil, err
+	}
+	// Steps 41–45: what this unit's and its dependencies' build scripts said.
+	var own, other []string
+	for _, r := range u.ToLink {
+		bo, err := outs(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, lp := range bo.LibPaths {
+			if strings.HasPrefix(StripLinkKind(lp), r.OutDirEnv()) {
+				own = append(own, lp)
+			} else {
+				other = append(other, lp)
+			}
+		}
+	}
+	for _, lp := range append(own, other...) {
+		add("-L", lp)
+	}
+	passLinks := u.IsLib || !p.pkgHasLib(u.Pkg)
+	for _, r := range u.ToLink {
+		bo, _ := outs(r)
+		same := r.J.PkgID == u.J.PkgID
+		if same && passLinks {
+			for _, l := range bo.LibLinks {
+				add("-l", l)
+			}
+		}
+		for _, la := range bo.LinkArgs {
+			if same && la.AppliesTo(u.Kind(), j.Target.Name, j.Target.CrateTypes, u.TestMode) {
+				add("-C", "link-arg="+la.Arg)
+			} else if !same && la.Target == LinkCdylib && la.AppliesTo(u.Kind(), j.Target.Name, j.Target.CrateTypes, u.TestMode) {
+				add("-C", "link-arg="+la.Arg)
+			}
+		}
+	}
+	for _, r := range u.OwnRuns {
+		bo, _ := outs(r)
+		for _, c := range bo.Cfgs {
+			add("--cfg", c)
+		}
+		for _, c := range bo.CheckCfgs {
+			add("--check-cfg", c)
+		}
+		for _, kv := range bo.Env {
+			env = setEnv(env, kv[0], kv[1])
+		}
+	}
+	ld := []string{filepath.Join(p.hostProfDir(u), "deps")}
+	for _, r := range u.Plugins {
+		bo, err := outs(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, lp := range bo.LibPaths {
+			if s := StripLinkKind(lp); strings.HasPrefix(s, p.hostProfDir(u)) && !slices.Contains(ld, s) {
+				ld = append(ld, s)
+			}
+		}
+	}
+	env = setEnv(env, "LD_LIBRARY_PATH", p.dylibPath(ld[:1], ld[1:]))
+	env = p.applyConfigEnv(env)
+	argv := append(p.rustcPrefix(u), a...)
+	return &Command{Argv: argv, Env: env, Dir: cwd}, nil
+}
+
+func (p *Plan) rustcPrefix(u *Unit) []string {
+	var pre []string
+	if p.Wrapper != "" {
+		pre = append(pre, p.Wrapper)
+	}
+	if p.WsWrapper != "" && p.members[u.J.PkgID] {
+		pre = append(pre, p.WsWrapper)
+	}
+	return append(pre, p.Q.Rustc.Path)
+}
+
+func (p *Plan) pkgHasLib(pk *Package) bool {
+	for _, t := range pk.Targets {
+		switch t.Kind[0] {
+		case "bin", "test", "bench", "example", "custom-build":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// hostProfDir is rbuild's profile dir for host units of u's profile.
+func (p *Plan) hostProfDir(u *Unit) string {
+	return filepath.Join(p.RbuildDir, ProfileDir(u.J.Profile.Name))
+}
+
+// dylibPath puts front first in LD_LIBRARY_PATH unless the inherited value
+// already starts with it, then appends extra (§7).
+func (p *Plan) dylibPath(front, extra []string) string {
+	var cur []string
+	for _, x := range filepath.SplitList(lookup(p.BaseEnv, "LD_LIBRARY_PATH")) {
+		if x != "" {
+			cur = append(cur, x)
+		}
+	}
+	parts := cur
+	if len(cur) < len(front) || !slices.Equal(cur[:len(front)], front) {
+		parts = append(append([]string{}, front...), cur...)
+	}
+	return strings.Join(append(parts, extra...), ":")
+}
+
+func setEnv(env []string, k, v string) []string {
+	for i, kv := range env {
+		if name, _, _ := strings.Cut(kv, "="); name == k {
+			env[i] = k + "=" + v
+			return env
+		}
+	}
+	return append(env, k+"="+v)
+}

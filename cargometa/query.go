@@ -1,0 +1,278 @@
+package cargometa
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Request says what the user asked cargo-style: the cargo subcommand whose
+// unit graph we want, and the flags cargo must see.
+type Request struct {
+	Command       string   // build, check, test, run
+	Args          []string // selection, profile, feature and lockfile flags, passed through
+	FeatureArgs   []string // the subset of Args that `cargo metadata` must see too (P10)
+	Cwd           string
+	Env           []string
+	UnitGraphFile string // debugging input instead of asking cargo
+}
+
+// Query is everything cargo and rustc told us, cached between runs so that a
+// no-op build starts neither.
+type Query struct {
+	Graph     *UnitGraph
+	Meta      *Metadata
+	Rustc     *RustcInfo
+	Manifests map[string]*ManifestFacts // by package id
+	Workspace *WorkspaceFacts
+	Stamps    []Stamp // files whose change invalidates the query
+	EnvKey    string
+}
+
+// RunQuery asks cargo for the unit graph and metadata, probes rustc and
+// reads the manifests.
+func RunQuery(req *Request, cfg *Config) (*Query, error) {
+	q := &Query{}
+	cargo := lookup(req.Env, "CARGO")
+	if cargo == "" {
+		cargo = "cargo"
+	}
+	var ugData, metaData []byte
+	var g errgroup.Group
+	g.Go(func() error {
+		if req.UnitGraphFile != "" {
+			data, err := os.ReadFile(req.UnitGraphFile)
+			if err != nil {
+				return fmt.Errorf("read unit graph: %w", err)
+			}
+			ugData = data
+			return nil
+		}
+		args := append([]string{req.Command, "-Z", "unstable-options", "--unit-graph"}, req.Args...)
+		env := append(withoutVar(withoutVar(req.Env, "RUSTC_BOOTSTRAP"), "CARGO_CACHE_RUSTC_INFO"),
+			"RUSTC_BOOTSTRAP=1", "CARGO_CACHE_RUSTC_INFO=0")
+		out, err := runCargo(cargo, args, req.Cwd, env)
+		if err != nil {
+			return fmt.Errorf("query unit graph: %w", err)
+		}
+		ugData = out
+		return nil
+	})
+	g.Go(func() error {
+		args := append([]string{"metadata", "--format-version", "1"}, req.FeatureArgs...)
+		out, err := runCargo(cargo, args, req.Cwd, withoutVar(req.Env, "RUSTC_BOOTSTRAP"))
+		if err != nil {
+			return fmt.Errorf("query cargo metadata: %w", err)
+		}
+		metaData = out
+		return nil
+	})
+	var rustcPath string
+	g.Go(func() error {
+		p, err := ResolveRustc(req.Env, "")
+		if s, _, _ := cfg.String("build", "rustc"); s != "" && lookup(req.Env, "RUSTC") == "" {
+			p, err = ResolveRustc(req.Env, s)
+		}
+		rustcPath = p
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var err error
+	if q.Graph, err = ParseUnitGraph(ugData); err != nil {
+		if req.UnitGraphFile != "" {
+			return nil, fmt.Errorf("%s: %w", req.UnitGraphFile, err)
+		}
+		return nil, err
+	}
+	if q.Meta, err = ParseMetadata(metaData); err != nil {
+		return nil, err
+	}
+	if q.Rustc, err = probeWithFlags(rustcPath, cfg, req.Env); err != nil {
+		return nil, err
+	}
+	if err := q.readManifests(); err != nil {
+		return nil, err
+	}
+	q.Stamps, err = q.collectStamps(cfg, req)
+	if err != nil {
+		return nil, err
+	}
+	q.EnvKey = EnvKey(req)
+	return q, nil
+}
+
+// probeWithFlags probes twice when target.'cfg(..)'.rustflags depend on the
+// cfgs the first probe reports, as cargo does.
+func probeWithFlags(rustc string, cfg *Config, env []string) (*RustcInfo, error) {
+	info, err := ProbeRustc(rustc, nil, env)
+	if err != nil {
+		return nil, err
+	}
+	flags, err := cfg.Rustflags(env, info.Host, ParseCfgList(info.CfgText))
+	if err != nil || len(flags) == 0 {
+		return info, err
+	}
+	info, err = ProbeRustc(rustc, flags, env)
+	if err != nil {
+		return nil, err
+	}
+	info.Rustflags = flags
+	return info, nil
+}
+
+func runCargo(cargo string, args []string, cwd string, env []string) ([]byte, error) {
+	cmd := exec.Command(cargo, args...)
+	cmd.Dir = cwd
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("cannot run cargo: %w (install Rust, or set CARGO)", err)
+		}
+		msg := strings.TrimSpace(stderr.String())
+		// cargo's own message is the useful part: keep its error lines.
+		var keep []string
+		for _, l := range strings.Split(msg, "\n") {
+			if strings.HasPrefix(l, "error") || strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "Caused by") {
+				keep = append(keep, l)
+			}
+		}
+		if len(keep) == 0 && msg != "" {
+			keep = []string{msg}
+		}
+		if len(keep) > 8 {
+			keep = keep[:8]
+		}
+		return nil, fmt.Errorf("cargo %s failed: %s", args[0], strings.Join(keep, "\n"))
+	}
+	return out, nil
+}
+
+func (q *Query) readManifests() error {
+	ws, err := ReadWorkspaceFacts(q.Meta.WorkspaceRoot)
+	if err != nil {
+		return err
+	}
+	q.Workspace = ws
+	q.Manifests = map[string]*ManifestFacts{}
+	used := map[string]bool{}
+	for _, u := range q.Graph.Units {
+		used[u.PkgID] = true
+	}
+	var g errgroup.Group
+	g.SetLimit(8)
+	facts := make([]*ManifestFacts, len(q.Meta.Packages))
+	for i, p := range q.Meta.Packages {
+		if !used[p.ID] {
+			continue
+		}
+		g.Go(func() error {
+			f, err := ReadManifestFacts(p.ManifestPath, p.Name, ws.Lints)
+			facts[i] = f
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, p := range q.Meta.Packages {
+		if facts[i] != nil {
+			q.Manifests[p.ID] = facts[i]
+		}
+	}
+	return nil
+}
+
+// envKeyVars are inherited variables that change what cargo resolves or
+// which rustc runs; the query is redone when any of them changes.
+var envKeyPrefixes = []string{"CARGO_", "RUSTC", "RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTDOC", "PATH="}
+
+// EnvKey is the part of the environment and request the query depends on.
+func EnvKey(req *Request) string {
+	var parts []string
+	for _, kv := range req.Env {
+		for _, p := range envKeyPrefixes {
+			if strings.HasPrefix(kv, p) && !strings.HasPrefix(kv, "CARGO_MAKEFLAGS=") {
+				parts = append(parts, kv)
+				break
+			}
+		}
+	}
+	sort.Strings(parts)
+	parts = append(parts, "cwd="+req.Cwd, "cmd="+req.Command, "ugfile="+req.UnitGraphFile)
+	parts = append(parts, req.Args...)
+	return strings.Join(parts, "\x00")
+}
+
+// collectStamps lists the files whose change may change cargo's answer:
+// manifests, the lockfile, config files (present or not), toolchain files,
+// the rustc binary, and target auto-discovery directories of path packages.
+func (q *Query) collectStamps(cfg *Config, req *Request) ([]Stamp, error) {
+	paths := append([]string{}, cfg.Files...)
+	root := q.Meta.WorkspaceRoot
+	paths = append(paths, filepath.Join(root, "Cargo.lock"), filepath.Join(root, "Cargo.toml"),
+		filepath.Join(root, "rust-toolchain"), filepath.Join(root, "rust-toolchain.toml"), q.Rustc.Path)
+	if req.UnitGraphFile != "" {
+		paths = append(paths, req.UnitGraphFile)
+	}
+	var dirs []string
+	for _, p := range q.Meta.Packages {
+		if p.Source != nil {
+			continue // registry and git sources are immutable
+		}
+		dir := filepath.Dir(p.ManifestPath)
+		paths = append(paths, p.ManifestPath, filepath.Join(dir, "build.rs"),
+			filepath.Join(dir, "src", "lib.rs"), filepath.Join(dir, "src", "main.rs"))
+		for _, d := range []string{"src/bin", "tests", "examples", "benches"} {
+			dirs = append(dirs, filepath.Join(dir, d))
+		}
+	}
+	var stamps []Stamp
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		s, err := StampFile(p)
+		if err != nil {
+			return nil, err
+		}
+		stamps = append(stamps, s)
+	}
+	for _, d := range dirs {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		stamps = append(stamps, StampDir(d))
+	}
+	return stamps, nil
+}
+
+// Encode serializes the query for the cache.
+func (q *Query) Encode() ([]byte, error) { return json.Marshal(q) }
+
+func DecodeQuery(data []byte) (*Query, error) {
+	var q Query
+	if err := json.Unmarshal(data, &q); err != nil {
+		return nil, err
+	}
+	if q.Graph == nil || q.Meta == nil || q.Rustc == nil {
+		return nil, fmt.Errorf("incomplete cached query")
+	}
+	return &q, nil
+}

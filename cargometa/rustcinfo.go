@@ -1,0 +1,179 @@
+package cargometa
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// RustcInfo holds what rbuild learns by probing rustc once per compile kind
+// (cargo-units.md §1.3). It is cached with the unit graph, so a no-op build
+// starts no rustc.
+type RustcInfo struct {
+	Path       string   // rustc to run (resolved through a rustup proxy)
+	Wrapper    []string // RUSTC_WRAPPER / build.rustc-wrapper, if any
+	VV         string   // `rustc -vV` output
+	Host       string
+	Release    string
+	Sysroot    string
+	CfgText    string   // --print=cfg output for the host kind with its rustflags
+	SplitDebug []string // supported -C split-debuginfo values
+	Rustdoc    string
+	Rustflags  []string // host-kind rustflags the cfgs were probed with
+}
+
+// ProbeRustc runs rustc without RUSTC_BOOTSTRAP (P2) the way cargo does.
+func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, error) {
+	env = withoutVar(env, "RUSTC_BOOTSTRAP")
+	info := &RustcInfo{Path: rustc}
+	out, err := runOut(exec.Command(rustc, "-vV"), env, nil)
+	if err != nil {
+		return nil, fmt.Errorf("probe rustc: %w", err)
+	}
+	info.VV = out
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "host: "); ok {
+			info.Host = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "release: "); ok {
+			info.Release = strings.TrimSpace(v)
+		}
+	}
+	if info.Host == "" {
+		return nil, fmt.Errorf("probe rustc: `%s -vV` printed no host line", rustc)
+	}
+	args := []string{"-", "--crate-name", "___", "--print=file-names",
+		"--crate-type", "bin", "--crate-type", "rlib", "--crate-type", "dylib",
+		"--crate-type", "cdylib", "--crate-type", "staticlib", "--crate-type", "proc-macro",
+		"--print=sysroot", "--print=split-debuginfo", "--print=crate-name", "--print=cfg", "-Wwarnings"}
+	args = append(args, rustflags...)
+	out, err = runOut(exec.Command(rustc, args...), env, []byte{})
+	if err != nil {
+		return nil, fmt.Errorf("probe rustc target info: %w", err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	// 6 file-name lines, sysroot, split-debuginfo values up to the crate-name "___" line, then cfgs.
+	if len(lines) < 8 {
+		return nil, fmt.Errorf("probe rustc target info: unexpected output %q", out)
+	}
+	info.Sysroot = lines[6]
+	i := 7
+	for ; i < len(lines) && lines[i] != "___"; i++ {
+		info.SplitDebug = append(info.SplitDebug, lines[i])
+	}
+	if i < len(lines) {
+		info.CfgText = strings.Join(lines[i+1:], "\n") + "\n"
+	}
+	info.Rustdoc = filepath.Join(filepath.Dir(rustc), "rustdoc")
+	if _, err := os.Stat(info.Rustdoc); err != nil {
+		info.Rustdoc = filepath.Join(info.Sysroot, "bin", "rustdoc")
+	}
+	return info, nil
+}
+
+// ResolveRustc finds rustc like cargo: RUSTC, else build.rustc, else `rustc`
+// on PATH. A rustup proxy is resolved to the toolchain's real binary so each
+// compile saves the proxy's start-up.
+func ResolveRustc(env []string, configRustc string) (string, error) {
+	if v := lookup(env, "RUSTC"); v != "" {
+		return absProgram(v)
+	}
+	if configRustc != "" {
+		return absProgram(configRustc)
+	}
+	p, err := lookPath("rustc", env)
+	if err != nil {
+		return "", fmt.Errorf("cannot find rustc: %w (install Rust, or set RUSTC)", err)
+	}
+	if isRustupProxy(p) {
+		out, err := runOut(exec.Command(p, "--print", "sysroot"), withoutVar(env, "RUSTC_BOOTSTRAP"), nil)
+		if err == nil {
+			real := filepath.Join(strings.TrimSpace(out), "bin", "rustc")
+			if _, err := os.Stat(real); err == nil {
+				return real, nil
+			}
+		}
+	}
+	return p, nil
+}
+
+func isRustupProxy(p string) bool {
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(filepath.Base(r), "rustup") || strings.Contains(p, "/.cargo/bin/")
+}
+
+func absProgram(v string) (string, error) {
+	if strings.ContainsRune(v, '/') {
+		return filepath.Abs(v)
+	}
+	p, err := exec.LookPath(v)
+	if err != nil {
+		return "", fmt.Errorf("cannot find %s: %w", v, err)
+	}
+	return p, nil
+}
+
+func lookPath(name string, env []string) (string, error) {
+	for _, dir := range filepath.SplitList(lookup(env, "PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found in PATH", name)
+}
+
+func runOut(cmd *exec.Cmd, env []string, stdin []byte) (string, error) {
+	cmd.Env = env
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 400 {
+			msg = msg[:400] + "…"
+		}
+		if msg != "" {
+			return "", fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, msg)
+		}
+		return "", fmt.Errorf("%s: %w", cmd.Args[0], err)
+	}
+	return string(out), nil
+}
+
+// lookup returns the last value of name in env (later entries win, as in exec).
+func lookup(env []string, name string) string {
+	v, _ := lookupOK(env, name)
+	return v
+}
+
+func lookupOK(env []string, name string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func withoutVar(env []string, name string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != name {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// explain prints, for the last build, one line per action: ran and why, or
+// skipped and why. It reads what the build wrote at its decision points.
+func explain(o *options) error {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	env := os.Environ()
+	targetDir := ""
+	if v := os.Getenv("CARGO_TARGET_DIR"); v != "" {
+		targetDir, _ = filepath.Abs(v)
+	} else {
+		root, err := findWorkspaceRoot(cwd, o.manifestPath)
+		if err != nil {
+			return err
+		}
+		targetDir = filepath.Join(root, "target")
+	}
+	_ = env
+	data, err := os.ReadFile(explainPath(targetDir))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return fmt.Errorf("no build to explain yet in %s (run `rbuild build` first)", targetDir)
+		}
+		return err
+	}
+	var entries []explainEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return fmt.Errorf("read %s: %w", explainPath(targetDir), err)
+	}
+	for _, e := range entries {
+		verb := "skipped"
+		if e.Ran {
+			verb = "ran"
+		}
+		fmt.Printf("%-7s %s: %s\n", verb, e.Label, e.Reason)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+// Command rbuild builds Rust workspaces in place of `cargo build`: cargo
+// resolves the workspace, rbuild runs rustc and build scripts itself and
+// skips every action whose inputs did not change.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"rbuild/cargometa"
+	"rbuild/cutoff"
+	"rbuild/executor"
+	rlog "rbuild/log"
+)
+
+const version = "0.1.0"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Print(usage)
+		return 0
+	}
+	if args[0] == "version" || args[0] == "--version" || args[0] == "-V" {
+		fmt.Println("rbuild " + version)
+		return 0
+	}
+	o, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch o.cmd {
+	case "build", "check":
+		_, _, err = build(ctx, o)
+	case "test":
+		err = test(ctx, o)
+	case "run":
+		err = runBinary(ctx, o)
+	case "explain":
+		err = explain(o)
+	default:
+		fmt.Fprintf(os.Stderr, "error: no such command `%s` (see `rbuild help`)\n", o.cmd)
+		return 2
+	}
+	var exit *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.code
+	case ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "rbuild: interrupted")
+		return 130
+	case errors.Is(err, executor.ErrBuildFailed):
+		return 101
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	return 101
+}
+
+// exitError carries the exit code of a program rbuild ran for the user.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// build runs the whole graph and returns the session (closed) for callers
+// that go on to run what was built.
+func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
+	s, err := newSession(ctx, o)
+	if err != nil {
+		return nil, executor.Stats{}, err
+	}
+	defer s.close()
+	w := newWork(s)
+	s.work = w
+	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
+		Status: s.status, Color: s.color, Verbose: o.verbose > 0})
+	s.status.Done()
+	if werr := writeExplain(s, w); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return s, stats, err
+	}
+	if !o.quiet {
+		s.status.Verb("Finished", fmt.Sprintf("`%s` profile [%s] target(s) in %s", o.profileName(),
+			profileDescription(s.plan), formatDuration(time.Since(s.started))))
+		if o.verbose > 0 || stats.Ran > 0 {
+			fmt.Fprintf(os.Stderr, "rbuild: %d ran, %d up to date\n", stats.Ran, stats.UpToDate)
+		}
+	}
+	return s, stats, nil
+}
+
+func profileDescription(p *cargometa.Plan) string {
+	if len(p.Roots) == 0 {
+		return "unoptimized"
+	}
+	prof := p.Roots[0].J.Profile
+	d := "optimized"
+	if prof.OptLevel == "0" {
+		d = "unoptimized"
+	}
+	if prof.Debuginfo != "0" && prof.Debuginfo != "" {
+		d += " + debuginfo"
+	}
+	return d
+}
+
+func formatDuration(d time.Duration) string {
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+func rlogRecord(name string, r *cutoff.Record) rlog.Record {
+	return rlog.Record{Action: name, Payload: r.Encode()}
+}
+
+func explainPath(targetDir string) string {
+	return filepath.Join(targetDir, "rbuild", "last-build.json")
+}
+
+func writeExplain(s *session, w *work) error {
+	data, err := json.MarshalIndent(w.explain, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(explainPath(s.targetDir), data)
+}
+
+const usage = `rbuild: build Rust workspaces like cargo, rebuilding only what changed
+
+Usage: rbuild <command> [options] [-- args]
+
+Commands:
+  build      Compile the workspace (like cargo build)
+  check      Check for errors without code generation (like cargo check)
+  test       Build and run tests (like cargo test); --no-run only builds
+  run        Build and run a binary (like cargo run)
+  explain    Say, for the last build, why each action ran or was skipped
+  help       Show this text
+  version    Show rbuild's version
+
+Cargo selection flags (passed to cargo as given):
+  -p, --package SPEC   --workspace   --exclude SPEC
+  --lib  --bin NAME  --bins  --example NAME  --examples
+  --test NAME  --tests  --bench NAME  --benches  --all-targets
+  -r, --release   --profile NAME
+  -F, --features LIST   --all-features   --no-default-features
+  --manifest-path PATH   --locked  --offline  --frozen   --config KEY=VALUE
+
+rbuild flags:
+  -j, --jobs N          Run at most N jobs at once (default: number of CPUs)
+  -v, --verbose         Print each command; -vv also shows warnings of dependencies
+  -q, --quiet           Print only errors and diagnostics
+  --keep-going          Build as much as possible after a failure
+  --color WHEN          auto, always or never
+  -d explain            Print why each action runs, while building
+  --unit-graph FILE     Use this unit-graph JSON instead of asking cargo (debugging)
+  --no-run              (test) Build the test executables but do not run them
+`

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"rbuild/cargometa"
+)
+
+// runBinary builds like `cargo run` and runs the selected binary with the
+// arguments after `--`, in the current directory, passing its exit code on.
+func runBinary(ctx context.Context, o *options) error {
+	s, _, err := build(ctx, o)
+	if err != nil {
+		return err
+	}
+	var bins []*cargometa.Unit
+	for _, u := range s.plan.Roots {
+		if u.Executable && u.J.Mode == "build" {
+			bins = append(bins, u)
+		}
+	}
+	if len(bins) == 0 {
+		return fmt.Errorf("a bin target must be available for `rbuild run`")
+	}
+	if len(bins) > 1 {
+		var names []string
+		for _, b := range bins {
+			names = append(names, b.J.Target.Name)
+		}
+		return fmt.Errorf("`rbuild run` could not determine which binary to run; use `--bin` to pick one: %v", names)
+	}
+	u := bins[0]
+	exe := u.Exe
+	if len(u.Uplifts) > 0 {
+		exe = u.Uplifts[0][1]
+	}
+	env, err := s.plan.RunEnv(u, s.work.buildOutput)
+	if err != nil {
+		return err
+	}
+	if !o.quiet {
+		s.status.Verb("Running", "`"+relTo(s.cwd, exe, "")+"`")
+	}
+	cmd := exec.Command(exe, o.trailing...)
+	cmd.Env = mergeEnv(s.plan.BaseEnv, env)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("run %s: %w", exe, err)
+	}
+	// The program gets the terminal's Ctrl-C itself; we just wait for it.
+	go func() { <-ctx.Done() }()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitError{code: ee.ExitCode()}
+	}
+	return err
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/zeebo/xxh3"
+
+	"rbuild/cargometa"
+	"rbuild/executor"
+	"rbuild/graph"
+	rlog "rbuild/log"
+)
+
+// session is one rbuild invocation's view of the workspace: what cargo said,
+// the plan and graph made from it, and the locked build log.
+type session struct {
+	opt       *options
+	env       []string
+	cwd       string
+	cfg       *cargometa.Config
+	targetDir string
+	log       *rlog.Log
+	plan      *cargometa.Plan
+	graph     *graph.Graph
+	status    *executor.Status
+	color     bool
+	started   time.Time
+	work      *work
+}
+
+func newSession(ctx context.Context, o *options) (*session, error) {
+	s := &session{opt: o, env: os.Environ(), started: time.Now()}
+	var err error
+	if s.cwd, err = os.Getwd(); err != nil {
+		return nil, err
+	}
+	tty := isatty.IsTerminal(os.Stderr.Fd())
+	s.color = o.color == "always" || (o.color == "auto" && tty && os.Getenv("NO_COLOR") == "")
+	s.status = executor.NewStatus(os.Stderr, tty && !o.quiet, s.color)
+	if s.cfg, err = cargometa.LoadConfig(s.cwd, s.env); err != nil {
+		return nil, err
+	}
+	wsRoot, err := findWorkspaceRoot(s.cwd, o.manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	if s.targetDir, err = s.cfg.TargetDir(s.env, s.cwd); err != nil {
+		return nil, err
+	}
+	if s.targetDir == "" {
+		s.targetDir = filepath.Join(wsRoot, "target")
+	}
+	if err := s.openLog(ctx); err != nil {
+		return nil, err
+	}
+	q, err := s.query()
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	if td := q.Meta.TargetDirectory; td != "" && td != s.targetDir && s.opt.unitGraphFile == "" {
+		// Our guess at the workspace root was wrong (e.g. package.workspace):
+		// cargo is the authority on where the target dir is.
+		s.log.Close()
+		s.targetDir = td
+		if err := s.openLog(ctx); err != nil {
+			return nil, err
+		}
+	}
+	jobs := o.jobs
+	if jobs == 0 {
+		jobs = runtime.NumCPU()
+	}
+	o.jobs = jobs
+	if s.plan, err = cargometa.NewPlan(q, s.cfg, s.env, s.cwd, s.targetDir, jobs, o.verbose >= 2); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.graph, err = s.plan.Graph(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("build graph: %w", err)
+	}
+	return s, nil
+}
+
+func (s *session) openLog(ctx context.Context) error {
+	dir := filepath.Join(s.targetDir, "rbuild")
+	l, warnings, err := rlog.Open(ctx, dir, func(holder string) {
+		s.status.Verb("Blocking", "waiting for file lock on build directory (held by "+holder+")")
+	})
+	if err != nil {
+		return fmt.Errorf("open build log in %s: %w", dir, err)
+	}
+	for _, w := range warnings {
+		s.status.Verb("warning", w+" (affected actions will be rebuilt)")
+	}
+	s.log = l
+	return nil
+}
+
+func (s *session) close() {
+	if s.log != nil {
+		if err := s.log.Close(); err != nil {
+			s.status.Verb("warning", "closing build log: "+err.Error())
+		}
+		s.log = nil
+	}
+}
+
+// query returns cargo's unit graph and metadata, from the cache when no file
+// or variable that could change cargo's answer has changed since.
+func (s *session) query() (*cargometa.Query, error) {
+	req := &cargometa.Request{Command: s.opt.cargoCommand(), Args: s.opt.cargoArgs, FeatureArgs: s.opt.featureArgs,
+		Cwd: s.cwd, Env: s.env, UnitGraphFile: s.opt.unitGraphFile}
+	key := xxh3.HashString128(cargometa.EnvKey(req)).Bytes()
+	cache := filepath.Join(s.targetDir, "rbuild", "query", fmt.Sprintf("%x.json", key[:12]))
+	if data, err := os.ReadFile(cache); err == nil {
+		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == cargometa.EnvKey(req) && !anyChanged(q.Stamps) {
+			return q, nil
+		}
+	}
+	q, err := cargometa.RunQuery(req, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if data, err := q.Encode(); err == nil {
+		writeFileAtomic(cache, data)
+	}
+	return q, nil
+}
+
+func anyChanged(stamps []cargometa.Stamp) bool {
+	for _, st := range stamps {
+		if st.Changed() {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *options) cargoCommand() string {
+	switch o.cmd {
+	case "check", "test", "run":
+		return o.cmd
+	}
+	return "build"
+}
+
+// findWorkspaceRoot mirrors cargo's search: the nearest Cargo.toml, then the
+// nearest ancestor manifest with a [workspace] table.
+func findWorkspaceRoot(cwd, manifestPath string) (string, error) {
+	dir := cwd
+	if manifestPath != "" {
+		p, err := filepath.Abs(manifestPath)
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Dir(p)
+	}
+	pkg := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		data, err := os.ReadFile(filepath.Join(d, "Cargo.toml"))
+		if err == nil {
+			if pkg == "" {
+				pkg = d
+			}
+			if bytes.Contains(data, []byte("[workspace]")) {
+				return d, nil
+			}
+		}
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	if pkg == "" {
+		return "", fmt.Errorf("could not find `Cargo.toml` in `%s` or any parent directory", dir)
+	}
+	return pkg, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

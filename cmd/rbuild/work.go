@@ -1,0 +1,488 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"rbuild/cargometa"
+	"rbuild/cutoff"
+	"rbuild/executor"
+	"rbuild/graph"
+)
+
+// work connects the executor to freshness: for each ready action it builds
+// the command, asks cutoff for a verdict against the log, and records the
+// result of every run.
+type work struct {
+	s       *session
+	hasher  *cutoff.Hasher
+	mu      sync.Mutex
+	outputs map[*cargometa.Unit]*cargometa.BuildOutput
+	started map[string]bool // packages already announced with "Compiling"
+	explain []explainEntry
+	deps    map[graph.ActionID][]cutoff.Stamp
+	cmds    map[graph.ActionID]*cargometa.Command
+	prev    map[graph.ActionID]*cutoff.Record
+}
+
+type explainEntry struct {
+	Label  string `json:"label"`
+	Action string `json:"action"`
+	Ran    bool   `json:"ran"`
+	Reason string `json:"reason"`
+}
+
+func newWork(s *session) *work {
+	w := &work{s: s, hasher: cutoff.NewHasher(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
+		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
+		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
+		prev: map[graph.ActionID]*cutoff.Record{}}
+	for _, a := range s.graph.Actions {
+		w.explain[a.ID] = explainEntry{Label: actionLabel(a), Action: a.Name, Reason: "not reached"}
+		if rec, ok := s.log.Get(a.Name); ok {
+			if r, err := cutoff.DecodeRecord(rec.Payload); err == nil {
+				w.prev[a.ID] = r
+				w.hasher.Remember(r.Stamps())
+			}
+		}
+	}
+	return w
+}
+
+func unitOf(a *graph.Action) *cargometa.Unit { return a.Data.(*cargometa.Unit) }
+
+// actionLabel says which unit an action is: "foo v0.1.0 (lib)".
+func actionLabel(a *graph.Action) string {
+	u := unitOf(a)
+	kind := u.Kind()
+	switch {
+	case u.IsRun:
+		kind = "build script run"
+	case u.IsBuildScript:
+		kind = "build script"
+	case u.TestMode:
+		kind += " test"
+	case u.CheckMode:
+		kind += " check"
+	}
+	name := u.Pkg.Name
+	if u.J.Target.Name != strings.ReplaceAll(u.Pkg.Name, "-", "_") && u.J.Target.Name != u.Pkg.Name && !u.IsBuildScript {
+		kind += " " + u.J.Target.Name
+	}
+	return fmt.Sprintf("%s v%s (%s)", name, u.Pkg.Version, kind)
+}
+
+// buildOutput returns a run unit's parsed output: from this build, or the
+// `output` file an earlier build left.
+func (w *work) buildOutput(r *cargometa.Unit) (*cargometa.BuildOutput, error) {
+	w.mu.Lock()
+	bo, ok := w.outputs[r]
+	w.mu.Unlock()
+	if ok {
+		return bo, nil
+	}
+	data, err := os.ReadFile(r.RunOutputFile())
+	if err != nil {
+		return nil, fmt.Errorf("build script output of %s: %w", r.Label, err)
+	}
+	bo, err = cargometa.ParseBuildOutput(data, r.Pkg.Name+"@"+r.Pkg.Version, allowNewSyntax(r.Pkg))
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	w.outputs[r] = bo
+	w.mu.Unlock()
+	return bo, nil
+}
+
+func (w *work) command(u *cargometa.Unit) (*cargometa.Command, error) {
+	if u.IsRun {
+		return w.s.plan.RunCommand(u, w.buildOutput)
+	}
+	return w.s.plan.CompileCommand(u, w.buildOutput)
+}
+
+// fullEnv is the environment a command really gets.
+func (w *work) fullEnv(c *cargometa.Command) []string {
+	env := make([]string, 0, len(w.s.plan.BaseEnv)+len(c.Env))
+	drop := map[string]bool{}
+	for _, kv := range c.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		drop[k] = true
+	}
+	for _, k := range c.Unset {
+		drop[k] = true
+	}
+	for _, kv := range w.s.plan.BaseEnv {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] {
+			env = append(env, kv)
+		}
+	}
+	return append(env, c.Env...)
+}
+
+func commandHash(c *cargometa.Command) cutoff.Hash {
+	env := slices.Clone(c.Env)
+	sort.Strings(env)
+	return cutoff.HashStrings(c.Argv, []string{c.Dir}, env, c.Unset)
+}
+
+func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, error) {
+	u := unitOf(a)
+	c, err := w.command(u)
+	if err != nil {
+		return nil, err
+	}
+	g := w.s.graph
+	deps := make([]cutoff.Stamp, 0, len(a.Inputs))
+	for _, in := range a.Inputs {
+		st, err := w.hasher.Refresh(g.Files[in].Path)
+		if err != nil {
+			return nil, err
+		}
+		if st.Size < 0 {
+			return nil, fmt.Errorf("%s: input %s is missing", actionLabel(a), g.Files[in].Path)
+		}
+		deps = append(deps, st)
+	}
+	outs := make([]string, len(a.Outputs))
+	for i, o := range a.Outputs {
+		outs[i] = g.Files[o].Path
+	}
+	env := w.fullEnv(c)
+	cur := &cutoff.Current{Cmd: commandHash(c), Deps: deps, Outputs: outs,
+		Env: func(name string) (string, bool) { return lookupEnv(env, name) }}
+	w.mu.Lock()
+	prev := w.prev[a.ID]
+	w.deps[a.ID], w.cmds[a.ID] = deps, c
+	w.mu.Unlock()
+	v, err := cutoff.Decide(prev, cur, w.hasher)
+	if err != nil {
+		return nil, err
+	}
+	w.setExplain(a, v.Run, v.Reason)
+	if !v.Run {
+		if v.Restamped {
+			w.restamp(a, prev)
+		}
+		return nil, nil
+	}
+	if err := w.s.log.Invalidate(a.Name); err != nil {
+		return nil, fmt.Errorf("write build log: %w", err)
+	}
+	if err := prepareDirs(u); err != nil {
+		return nil, err
+	}
+	cmd := &executor.Cmd{Argv: c.Argv, Env: env, Dir: c.Dir, Rustc: !u.IsRun}
+	if u.IsRun {
+		cmd.What = "failed to run custom build command for `" + u.Pkg.Name + " v" + u.Pkg.Version + "`"
+	} else {
+		cmd.What = fmt.Sprintf("could not compile `%s` (%s)", u.Pkg.Name, targetDescription(u))
+	}
+	w.mu.Lock()
+	if !w.started[u.J.PkgID] {
+		w.started[u.J.PkgID] = true
+		cmd.Verb, cmd.Text = "Compiling", u.Label
+		if u.CheckMode {
+			cmd.Verb = "Checking"
+		}
+	}
+	w.mu.Unlock()
+	if w.s.opt.explain {
+		w.s.status.Verb("Explain", actionLabel(a)+": "+v.Reason)
+	}
+	if w.s.opt.verbose > 0 {
+		w.s.status.Verb("Running", "`"+strings.Join(c.Argv, " ")+"`")
+	}
+	return cmd, nil
+}
+
+func targetDescription(u *cargometa.Unit) string {
+	k := u.Kind()
+	switch {
+	case u.IsBuildScript:
+		return "build script"
+	case u.IsLib && u.TestMode:
+		return "lib test"
+	case u.IsLib:
+		return "lib"
+	case u.TestMode && k == "bin":
+		return "bin \"" + u.J.Target.Name + "\" test"
+	}
+	return k + " \"" + u.J.Target.Name + "\""
+}
+
+func (w *work) setExplain(a *graph.Action, ran bool, reason string) {
+	w.mu.Lock()
+	w.explain[a.ID].Ran, w.explain[a.ID].Reason = ran, reason
+	w.mu.Unlock()
+}
+
+// prepareDirs creates output directories (rustc does not, P14) and removes
+// a stale .rlib next to the .rmeta about to be written (P13).
+func prepareDirs(u *cargometa.Unit) error {
+	dirs := []string{u.OutDir}
+	if u.IsRun {
+		dirs = append(dirs, u.OutDirEnv())
+	}
+	for _, up := range u.Uplifts {
+		dirs = append(dirs, filepath.Dir(up[1]))
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if u.Rmeta != "" {
+		for _, f := range u.Main {
+			if strings.HasSuffix(f, ".rlib") {
+				os.Remove(f)
+			}
+		}
+	}
+	if k := u.Kind(); u.TestMode || k == "test" || k == "bench" {
+		os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(u.UpliftDir)), "tmp"), 0o755)
+	}
+	return nil
+}
+
+// restamp rewrites a record whose files were touched but not changed, so
+// the next build takes the fast path again.
+func (w *work) restamp(a *graph.Action, prev *cutoff.Record) {
+	r := *prev
+	r.Inputs = w.stampAll(prev.Inputs)
+	r.Outputs = w.stampAll(prev.Outputs)
+	w.s.log.Put(rlogRecord(a.Name, &r))
+}
+
+func (w *work) stampAll(old []cutoff.Stamp) []cutoff.Stamp {
+	out := make([]cutoff.Stamp, len(old))
+	for i, s := range old {
+		if now, err := w.hasher.Stamp(s.Path); err == nil && now.Hash == s.Hash {
+			out[i] = now
+		} else {
+			out[i] = s
+		}
+	}
+	return out
+}
+
+func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result) error {
+	u := unitOf(a)
+	w.mu.Lock()
+	c, deps := w.cmds[a.ID], w.deps[a.ID]
+	w.mu.Unlock()
+	rec := &cutoff.Record{Cmd: commandHash(c), Deps: deps, Start: res.Start.UnixNano(), End: res.End.UnixNano()}
+	env := cmd.Env
+	var err error
+	if u.IsRun {
+		err = w.finishRun(u, res, env, rec)
+	} else {
+		err = w.finishCompile(u, c, res, rec)
+	}
+	if err != nil {
+		return err
+	}
+	for _, o := range a.Outputs {
+		st, err := w.hasher.Refresh(w.s.graph.Files[o].Path)
+		if err != nil {
+			return err
+		}
+		if st.Size < 0 {
+			return fmt.Errorf("%s: did not produce %s", actionLabel(a), st.Path)
+		}
+		rec.Outputs = append(rec.Outputs, st)
+	}
+	if err := w.s.log.Put(rlogRecord(a.Name, rec)); err != nil {
+		return fmt.Errorf("write build log: %w", err)
+	}
+	return nil
+}
+
+func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *executor.Result, rec *cutoff.Record) error {
+	di, err := cutoff.ReadDepInfo(u.DepInfo)
+	if err != nil {
+		return err
+	}
+	for _, f := range di.Files {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(c.Dir, f)
+		}
+		rec.Inputs = append(rec.Inputs, w.inputStamp(f, res.Start))
+	}
+	rec.EnvDeps = di.EnvDeps
+	for _, up := range u.Uplifts {
+		if err := uplift(up[0], up[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inputStamp stamps a source input; one modified after its action started
+// may not be what the compiler read, so it is poisoned to force a re-run.
+func (w *work) inputStamp(path string, started time.Time) cutoff.Stamp {
+	st, err := w.hasher.Refresh(path)
+	if err != nil || st.Size < 0 {
+		return cutoff.Stamp{Path: path, Size: -1, Hash: cutoff.Poisoned}
+	}
+	if st.Mtime >= started.UnixNano() {
+		st.Hash = cutoff.Poisoned
+	}
+	return st
+}
+
+func (w *work) finishRun(u *cargometa.Unit, res *executor.Result, env []string, rec *cutoff.Record) error {
+	if err := os.WriteFile(u.RunOutputFile(), res.Stdout, 0o644); err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(u.OutDir, "stderr"), res.Stderr, 0o644)
+	os.WriteFile(filepath.Join(u.OutDir, "root-output"), []byte(u.OutDirEnv()), 0o644)
+	id := u.Pkg.Name + "@" + u.Pkg.Version
+	bo, err := cargometa.ParseBuildOutput(res.Stdout, id, allowNewSyntax(u.Pkg))
+	if err != nil {
+		return err
+	}
+	if u.Local || w.s.opt.verbose >= 2 {
+		for _, m := range bo.Warnings {
+			w.s.status.Verb("warning", id+": "+m)
+		}
+	}
+	if len(bo.Errors) > 0 {
+		for _, m := range bo.Errors {
+			w.s.status.Verb("error", id+": "+m)
+		}
+		os.Remove(u.RunOutputFile())
+		return fmt.Errorf("build script of %s logged errors", u.Label)
+	}
+	w.mu.Lock()
+	w.outputs[u] = bo
+	w.mu.Unlock()
+	pkgDir := filepath.Dir(u.Pkg.ManifestPath)
+	var inputs []string
+	if len(bo.RerunIfChanged) > 0 {
+		for _, p := range bo.RerunIfChanged {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(pkgDir, p)
+			}
+			inputs = append(inputs, expandDir(p)...)
+		}
+	} else if u.Local {
+		// No rerun-if-changed: like cargo, any file of the package counts.
+		inputs = packageFiles(pkgDir)
+	}
+	for _, p := range inputs {
+		rec.Inputs = append(rec.Inputs, w.inputStamp(p, res.Start))
+	}
+	for _, name := range bo.RerunIfEnvChanged {
+		v, ok := lookupEnv(env, name)
+		rec.EnvDeps = append(rec.EnvDeps, cutoff.EnvDep{Name: name, Value: v, Set: ok})
+	}
+	return nil
+}
+
+// expandDir lists the files below a rerun-if-changed directory, or the path
+// itself for a file (missing paths too: their appearance must trigger).
+func expandDir(p string) []string {
+	st, err := os.Stat(p)
+	if err != nil || !st.IsDir() {
+		return []string{p}
+	}
+	var out []string
+	filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
+}
+
+// packageFiles lists a package's files, skipping target dirs, hidden dirs
+// and nested packages.
+func packageFiles(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && path != dir {
+			name := d.Name()
+			if name == "target" || strings.HasPrefix(name, ".") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "Cargo.toml")); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
+}
+
+// uplift hard-links an output where cargo users expect it, replacing what
+// was there (a binary truncated in place must not alias the old link).
+func uplift(from, to string) error {
+	if a, err := os.Stat(from); err == nil {
+		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	os.Remove(to)
+	if err := os.Link(from, to); err == nil {
+		return nil
+	}
+	src, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("uplift %s: %w", from, err)
+	}
+	defer src.Close()
+	st, _ := src.Stat()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		return fmt.Errorf("uplift %s: %w", to, err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("uplift %s: %w", to, err)
+	}
+	return dst.Close()
+}
+
+// allowNewSyntax: `cargo::` directives need rust-version ≥ 1.77 (P4).
+func allowNewSyntax(p *cargometa.Package) bool {
+	if p.RustVersion == nil {
+		return true
+	}
+	parts := strings.SplitN(*p.RustVersion, ".", 3)
+	if len(parts) < 2 {
+		return true
+	}
+	major, _ := strconv.Atoi(parts[0])
+	minor, _ := strconv.Atoi(parts[1])
+	return major > 1 || (major == 1 && minor >= 77)
+}
+
+func lookupEnv(env []string, name string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,145 @@
+package cutoff
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/zeebo/xxh3"
+)
+
+// Hash is a 128-bit xxh3 content hash.
+type Hash [16]byte
+
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+func (h *Hash) UnmarshalText(b []byte) error {
+	if len(b) != 32 {
+		return fmt.Errorf("bad hash %q", b)
+	}
+	_, err := hex.Decode(h[:], b)
+	return err
+}
+
+// Poisoned is recorded for an input that changed while its action ran: it
+// matches no real content, so the next build runs the action again.
+var Poisoned = Hash{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// Stamp is a file as last seen: size and mtime are the fast path, the
+// content hash decides. Missing files have Size -1.
+type Stamp struct {
+	Path  string `json:"p"`
+	Size  int64  `json:"s"`
+	Mtime int64  `json:"m"`
+	Hash  Hash   `json:"h"`
+}
+
+// Hasher hashes files, trusting a previous stamp when size and mtime are
+// unchanged. One Hasher serves one build; it is safe for concurrent use.
+type Hasher struct {
+	mu    sync.Mutex
+	known map[string]Stamp // from earlier builds: trusted only if stat agrees
+	fresh map[string]Stamp // verified during this build
+	// Hashed counts files whose content was read, for tests and benchmarks.
+	Hashed int
+}
+
+func NewHasher() *Hasher {
+	return &Hasher{known: map[string]Stamp{}, fresh: map[string]Stamp{}}
+}
+
+// Remember seeds the fast path with stamps recorded by an earlier build.
+func (h *Hasher) Remember(stamps []Stamp) {
+	h.mu.Lock()
+	for _, s := range stamps {
+		if s.Hash != Poisoned {
+			h.known[s.Path] = s
+		}
+	}
+	h.mu.Unlock()
+}
+
+// Stamp returns the file's current stamp (Size -1 when it does not exist).
+func (h *Hasher) Stamp(path string) (Stamp, error) {
+	h.mu.Lock()
+	if s, ok := h.fresh[path]; ok {
+		h.mu.Unlock()
+		return s, nil
+	}
+	h.mu.Unlock()
+	return h.Refresh(path)
+}
+
+// Refresh stats (and if needed hashes) the file now, e.g. after the action
+// that produces it has rewritten it.
+func (h *Hasher) Refresh(path string) (Stamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			s := Stamp{Path: path, Size: -1}
+			h.store(s)
+			return s, nil
+		}
+		return Stamp{}, fmt.Errorf("stat %s: %w", path, err)
+	}
+	s := Stamp{Path: path, Size: st.Size(), Mtime: st.ModTime().UnixNano()}
+	h.mu.Lock()
+	k, ok := h.known[path]
+	h.mu.Unlock()
+	if ok && k.Size == s.Size && k.Mtime == s.Mtime {
+		s.Hash = k.Hash
+	} else if st.IsDir() {
+		s.Hash = Hash{}
+	} else {
+		if s.Hash, err = hashFile(path); err != nil {
+			return Stamp{}, err
+		}
+		h.mu.Lock()
+		h.Hashed++
+		h.mu.Unlock()
+	}
+	h.store(s)
+	return s, nil
+}
+
+func (h *Hasher) store(s Stamp) {
+	h.mu.Lock()
+	h.fresh[s.Path] = s
+	h.known[s.Path] = s
+	h.mu.Unlock()
+}
+
+func hashFile(path string) (Hash, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Hash{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	defer f.Close()
+	d := xxh3.New()
+	if _, err := io.Copy(d, f); err != nil {
+		return Hash{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return Hash(d.Sum128().Bytes()), nil
+}
+
+// HashStrings hashes a list of strings unambiguously.
+func HashStrings(parts ...[]string) Hash {
+	d := xxh3.New()
+	for _, list := range parts {
+		for _, s := range list {
+			var n [8]byte
+			l := uint64(len(s))
+			for i := range n {
+				n[i] = byte(l >> (8 * i))
+			}
+			d.Write(n[:])
+			d.WriteString(s)
+		}
+		d.WriteString("\xff")
+	}
+	return Hash(d.Sum128().Bytes())
+}

@@ -1,0 +1,332 @@
+package executor
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"rbuild/graph"
+)
+
+// Work is what the executor needs from its caller. The executor schedules
+// and runs; whether an action runs at all is the caller's decision
+// (Prepare returning nil means "up to date").
+type Work interface {
+	// Prepare is called once every input of a is available.
+	Prepare(ctx context.Context, a *graph.Action) (*Cmd, error)
+	// Finished is called after the command exited 0, before dependents are
+	// released. An error fails the action (e.g. a build script that printed
+	// cargo::error).
+	Finished(a *graph.Action, cmd *Cmd, r *Result) error
+}
+
+// Cmd is one process to run for an action.
+type Cmd struct {
+	Argv   []string
+	Env    []string // the complete environment
+	Dir    string
+	Rustc  bool   // stderr carries rustc JSON: forward diagnostics, watch artifacts
+	Verb   string // printed cargo-style when it starts ("Compiling"); "" prints nothing
+	Text   string
+	What   string // how a failure is described: "could not compile `foo` (lib)"
+	Stdout io.Writer
+}
+
+type Result struct {
+	Stdout           []byte
+	Stderr           []byte // non-diagnostic stderr
+	Start, End       time.Time
+	Warnings, Errors int
+}
+
+type Options struct {
+	Jobs      int
+	KeepGoing bool
+	Status    *Status
+	Color     bool
+	Verbose   bool
+}
+
+// Stats counts what happened, for the summary and for tests.
+type Stats struct {
+	Total, Ran, UpToDate, Failed, NotRun int
+}
+
+// ErrBuildFailed is returned (wrapped) when any action failed; the failure
+// itself has already been reported.
+var ErrBuildFailed = errors.New("build failed")
+
+type event struct {
+	action graph.ActionID
+	file   graph.FileID // for early artifacts
+	early  bool
+	ran    bool
+	err    error
+}
+
+// Run executes every action of g in dependency order with at most
+// opt.Jobs processes, starting metadata-only dependents as soon as rustc
+// announces the .rmeta they need.
+func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error) {
+	if opt.Jobs < 1 {
+		opt.Jobs = 1
+	}
+	js, err := NewJobserver(opt.Jobs)
+	if err != nil {
+		return Stats{}, fmt.Errorf("start jobserver: %w", err)
+	}
+	defer js.Close()
+	st := opt.Status
+	if st == nil {
+		st = NewStatus(io.Discard, false, false)
+	}
+	n := len(g.Actions)
+	stats := Stats{Total: n}
+	st.Total(n)
+	pending := make([]int, n)
+	avail := make([]bool, len(g.Files))
+	for i := range g.Files {
+		avail[i] = g.Files[i].Producer == graph.NoAction
+	}
+	for _, a := range g.Actions {
+		for _, in := range a.Inputs {
+			if !avail[in] {
+				pending[a.ID]++
+			}
+		}
+	}
+	events := make(chan event, 64)
+	// prepareSem bounds concurrent freshness checks (hashing is CPU work too).
+	prepareSem := make(chan struct{}, max(opt.Jobs, 2))
+	running := 0
+	stopping := false
+	var failures int
+	var wg sync.WaitGroup
+
+	start := func(a *graph.Action) {
+		running++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prepareSem <- struct{}{}
+			cmd, err := w.Prepare(ctx, a)
+			<-prepareSem
+			if err != nil || cmd == nil {
+				events <- event{action: a.ID, err: err}
+				return
+			}
+			tok, err := js.Acquire(ctx)
+			if err != nil {
+				events <- event{action: a.ID, err: err}
+				return
+			}
+			err = runCmd(ctx, g, a, cmd, js, st, opt, w, events)
+			js.Release(tok)
+			events <- event{action: a.ID, ran: true, err: err}
+		}()
+	}
+	release := func(f graph.FileID) {
+		if avail[f] {
+			return
+		}
+		avail[f] = true
+		for _, c := range g.Consumers(f) {
+			pending[c]--
+			if pending[c] == 0 && !stopping {
+				start(g.Actions[c])
+			}
+		}
+	}
+	for _, a := range g.Actions {
+		if pending[a.ID] == 0 {
+			start(a)
+		}
+	}
+	done := make([]bool, n)
+	for running > 0 {
+		ev := <-events
+		if ev.early {
+			release(ev.file)
+			continue
+		}
+		running--
+		done[ev.action] = true
+		a := g.Actions[ev.action]
+		st.Finished(a.Label)
+		switch {
+		case ev.err != nil:
+			stats.Failed++
+			failures++
+			if !errors.Is(ev.err, errReported) && ctx.Err() == nil {
+				st.Verb("error", ev.err.Error())
+			}
+			if !opt.KeepGoing || ctx.Err() != nil {
+				stopping = true
+			}
+		default:
+			if ev.ran {
+				stats.Ran++
+			} else {
+				stats.UpToDate++
+			}
+			for _, o := range a.Outputs {
+				release(o)
+			}
+		}
+	}
+	wg.Wait()
+	for _, d := range done {
+		if !d {
+			stats.NotRun++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return stats, err
+	}
+	if failures > 0 {
+		return stats, fmt.Errorf("%w: %d action(s) failed", ErrBuildFailed, failures)
+	}
+	return stats, nil
+}
+
+// errReported marks an error whose details were already printed.
+var errReported = errors.New("reported")
+
+type reportedError struct{ msg string }
+
+func (e *reportedError) Error() string { return e.msg }
+func (e *reportedError) Is(t error) bool { return t == errReported }
+
+func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jobserver, st *Status, opt Options, w Work, events chan<- event) error {
+	if c.Verb != "" {
+		st.Verb(c.Verb, c.Text)
+	}
+	st.Started(a.Label)
+	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+	cmd.Env = append([]string(nil), c.Env...)
+	cmd.Dir = c.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	js.Configure(cmd)
+	var stdout bytes.Buffer
+	if c.Stdout != nil {
+		cmd.Stdout = io.MultiWriter(&stdout, c.Stdout)
+	} else {
+		cmd.Stdout = &stdout
+	}
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	res := &Result{Start: time.Now()}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: cannot start %s: %w", c.What, c.Argv[0], err)
+	}
+	// Ctrl-C: signal the whole process group (build scripts spawn cc, …).
+	stop := context.AfterFunc(ctx, func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		time.AfterFunc(3*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	})
+	defer stop()
+	var stderr bytes.Buffer
+	sc := bufio.NewScanner(stderrPipe)
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !c.Rustc {
+			stderr.Write(line)
+			stderr.WriteByte('\n')
+			continue
+		}
+		m := ParseRustcLine(line)
+		switch m.Kind {
+		case MsgArtifact:
+			if id, ok := g.Lookup(m.Artifact); ok && g.Files[id].Early && g.Files[id].Producer == a.ID {
+				events <- event{action: a.ID, file: id, early: true}
+			}
+		case MsgDiagnostic:
+			switch {
+			case strings.HasPrefix(m.Level, "error"):
+				res.Errors++
+			case m.Level == "warning":
+				res.Warnings++
+			}
+			if m.Rendered != "" {
+				text := strings.TrimRight(m.Rendered, "\n")
+				if !opt.Color {
+					text = StripANSI(text)
+				}
+				st.Line(text + "\n")
+			}
+		case MsgFutureIncompat, MsgSectionTiming:
+		default:
+			st.Line(m.Raw)
+			stderr.Write(line)
+			stderr.WriteByte('\n')
+		}
+	}
+	werr := cmd.Wait()
+	res.End = time.Now()
+	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if werr != nil {
+		return &reportedError{msg: describeFailure(c, res, werr, st, opt)}
+	}
+	if err := w.Finished(a, c, res); err != nil {
+		return err
+	}
+	return nil
+}
+
+func describeFailure(c *Cmd, res *Result, werr error, st *Status, opt Options) string {
+	var msg string
+	if c.Rustc {
+		msg = c.What
+		switch {
+		case res.Errors == 1:
+			msg += " due to 1 previous error"
+		case res.Errors > 1:
+			msg += fmt.Sprintf(" due to %d previous errors", res.Errors)
+		default:
+			msg += ": rustc " + exitText(werr)
+		}
+	} else {
+		msg = c.What + ": " + exitText(werr)
+		if tail := lastLines(res.Stderr, 20); tail != "" {
+			msg += "\n--- stderr\n" + tail
+		}
+	}
+	if opt.Verbose {
+		msg += "\n\nCaused by:\n  process didn't exit successfully: `" + strings.Join(c.Argv, " ") + "` (" + exitText(werr) + ")"
+	}
+	st.Verb("error", msg)
+	return msg
+}
+
+func exitText(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "killed by signal " + ws.Signal().String()
+		}
+		return fmt.Sprintf("exit status: %d", ee.ExitCode())
+	}
+	return err.Error()
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}

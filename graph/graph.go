@@ -1,0 +1,198 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// FileID and ActionID are dense indices; hot paths never compare strings.
+type (
+	FileID   int32
+	ActionID int32
+)
+
+// NoAction marks a source file: nothing in the graph produces it.
+const NoAction ActionID = -1
+
+type Kind int
+
+const (
+	Compile   Kind = iota // rustc producing a library, binary, test or check output
+	RunScript             // running a build script
+)
+
+func (k Kind) String() string {
+	if k == RunScript {
+		return "run"
+	}
+	return "compile"
+}
+
+// File is one path the graph knows. Early files (a lib's .rmeta) become
+// available while their producer is still running: rustc announces them,
+// and compiles that only need metadata start then (pipelining).
+type File struct {
+	Path     string
+	Producer ActionID
+	Early    bool
+}
+
+// Action is one process run: its declared input and output files. Data is
+// the producer's payload (the cargo unit), opaque here.
+type Action struct {
+	ID      ActionID
+	Name    string // stable identity across runs
+	Label   string // what users see
+	Kind    Kind
+	Inputs  []FileID
+	Outputs []FileID
+	Data    any
+}
+
+type Graph struct {
+	Files     []File
+	Actions   []*Action
+	byPath    map[string]FileID
+	consumers [][]ActionID
+}
+
+func New() *Graph { return &Graph{byPath: map[string]FileID{}} }
+
+// File interns a path.
+func (g *Graph) File(path string) FileID {
+	if id, ok := g.byPath[path]; ok {
+		return id
+	}
+	id := FileID(len(g.Files))
+	g.Files = append(g.Files, File{Path: path, Producer: NoAction})
+	g.byPath[path] = id
+	return id
+}
+
+// Lookup finds a path's id.
+func (g *Graph) Lookup(path string) (FileID, bool) {
+	id, ok := g.byPath[path]
+	return id, ok
+}
+
+// AddAction adds an action whose outputs this graph then attributes to it.
+// Two actions writing one file is an error naming both.
+func (g *Graph) AddAction(a *Action, inputs []string, outputs []string, early string) (*Action, error) {
+	a.ID = ActionID(len(g.Actions))
+	seen := map[FileID]bool{}
+	for _, p := range inputs {
+		id := g.File(p)
+		if !seen[id] {
+			seen[id] = true
+			a.Inputs = append(a.Inputs, id)
+		}
+	}
+	for _, p := range outputs {
+		id := g.File(p)
+		f := &g.Files[id]
+		if f.Producer != NoAction && f.Producer != a.ID {
+			return nil, fmt.Errorf("two actions write %s: %s and %s", p, g.Actions[f.Producer].Label, a.Label)
+		}
+		if f.Producer == a.ID {
+			continue
+		}
+		f.Producer = a.ID
+		f.Early = p == early
+		a.Outputs = append(a.Outputs, id)
+	}
+	g.Actions = append(g.Actions, a)
+	g.consumers = nil
+	return a, nil
+}
+
+// Consumers lists, per file, the actions that read it.
+func (g *Graph) Consumers(f FileID) []ActionID {
+	if g.consumers == nil {
+		g.consumers = make([][]ActionID, len(g.Files))
+		for _, a := range g.Actions {
+			for _, in := range a.Inputs {
+				g.consumers[in] = append(g.consumers[in], a.ID)
+			}
+		}
+	}
+	return g.consumers[f]
+}
+
+// Validate checks that every input is either a source or produced, and
+// that there is no cycle. Errors name the files and actions involved.
+func (g *Graph) Validate() error {
+	state := make([]int8, len(g.Actions))
+	var stack []ActionID
+	var visit func(a ActionID) error
+	visit = func(a ActionID) error {
+		switch state[a] {
+		case 1:
+			var names []string
+			start := 0
+			for i, s := range stack {
+				if s == a {
+					start = i
+				}
+			}
+			for _, s := range stack[start:] {
+				names = append(names, g.Actions[s].Label)
+			}
+			return fmt.Errorf("dependency cycle: %s -> %s", strings.Join(names, " -> "), g.Actions[a].Label)
+		case 2:
+			return nil
+		}
+		state[a] = 1
+		stack = append(stack, a)
+		for _, in := range g.Actions[a].Inputs {
+			if p := g.Files[in].Producer; p != NoAction {
+				if err := visit(p); err != nil {
+					return err
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[a] = 2
+		return nil
+	}
+	for i := range g.Actions {
+		if err := visit(ActionID(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Order returns actions in a dependency-respecting order (inputs first),
+// ties broken by id so the result is deterministic.
+func (g *Graph) Order() []ActionID {
+	indeg := make([]int, len(g.Actions))
+	for _, a := range g.Actions {
+		for _, in := range a.Inputs {
+			if g.Files[in].Producer != NoAction {
+				indeg[a.ID]++
+			}
+		}
+	}
+	var ready, out []ActionID
+	for i, d := range indeg {
+		if d == 0 {
+			ready = append(ready, ActionID(i))
+		}
+	}
+	for len(ready) > 0 {
+		sort.Slice(ready, func(i, j int) bool { return ready[i] < ready[j] })
+		a := ready[0]
+		ready = ready[1:]
+		out = append(out, a)
+		for _, o := range g.Actions[a].Outputs {
+			for _, c := range g.Consumers(o) {
+				indeg[c]--
+				if indeg[c] == 0 {
+					ready = append(ready, c)
+				}
+			}
+		}
+	}
+	return out
+}

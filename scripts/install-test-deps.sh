@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install the Debian packages needed by rbuild's tests and benchmarks.
+# Idempotent: if every package is already installed, no apt call is made.
+# Must run as root (CI: fresh Debian 12 machine).
+set -euo pipefail
+
+PKGS=(
+  # Rust crates (sources land in /usr/share/cargo/registry) used by
+  # scripts/debian-workspace.sh
+  librust-grep-dev
+  librust-ignore-dev
+  librust-regex-dev
+  librust-serde-dev
+  librust-serde-derive-dev
+  librust-serde-json-dev
+  librust-clap-dev
+  librust-memchr-dev
+  # tools
+  ninja-build
+  strace
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  if [ "$st" != "installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-deps: all ${#PKGS[@]} packages already installed, nothing to do"
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+echo "install-test-deps: installed ${#missing[@]} missing package(s): ${missing[*]}"

@@ -1,0 +1,3 @@
+pub fn unreachable_lib() -> u32 {
+    1
+}

@@ -1,0 +1,3 @@
+fn main() {
+    println!("betaonly: {}", feat::beta_only());
+}
