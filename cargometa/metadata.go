@@ -36,7 +36,8 @@ type Package struct {
 		Name       string   `json:"name"`
 		SrcPath    string   `json:"src_path"`
 	} `json:"targets"`
-	Edition string `json:"edition"`
+	Edition    string  `json:"edition"`
+	DefaultRun *string `json:"default_run"`
 }
 
 func ParseMetadata(data []byte) (*Metadata, error) {

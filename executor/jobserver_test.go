@@ -30,9 +30,9 @@ func newTestJobserver(t *testing.T, n int) *Jobserver {
 	return j
 }
 
-// checkTokens verifies that exactly n slots are available (n-1 in the pipe
+// checkJobserverTokens verifies that exactly n slots are available (n-1 in the pipe
 // plus the implicit one), and that all of them end up back in the pipe.
-func checkTokens(t *testing.T, j *Jobserver, n int) {
+func checkJobserverTokens(t *testing.T, j *Jobserver, n int) {
 	t.Helper()
 	var toks []Token
 	for i := 0; i < n; i++ {
@@ -80,7 +80,7 @@ func TestJobserverBadN(t *testing.T) {
 func TestJobserverLimit(t *testing.T) {
 	const n = 3
 	j := newTestJobserver(t, n)
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 
 	var cur, peak, total atomic.Int64
 	var wg sync.WaitGroup
@@ -118,7 +118,7 @@ func TestJobserverLimit(t *testing.T) {
 		t.Errorf("total %d", total.Load())
 	}
 	t.Logf("peak concurrency %d", peak.Load())
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 }
 
 func TestJobserverSingleSlot(t *testing.T) {
@@ -147,7 +147,7 @@ func TestJobserverSingleSlot(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("waiter not woken by Release of the implicit token")
 	}
-	checkTokens(t, j, 1)
+	checkJobserverTokens(t, j, 1)
 }
 
 func TestJobserverCancel(t *testing.T) {
@@ -199,7 +199,7 @@ func TestJobserverCancel(t *testing.T) {
 	if _, err := j.Acquire(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 }
 
 // Cancellations racing with deliveries must not lose or duplicate tokens.
@@ -233,7 +233,7 @@ func TestJobserverCancelRace(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 }
 
 func TestJobserverClose(t *testing.T) {
@@ -411,7 +411,7 @@ func TestJobserverChild(t *testing.T) {
 		t.Fatalf("child: %v; stderr: %s", err, stderr.String())
 	}
 	j.Release(mine)
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 }
 
 // TestJobserverRustc checks that a real rustc accepts our jobserver (it warns
@@ -442,5 +442,5 @@ func TestJobserverRustc(t *testing.T) {
 	if bytes.Contains(out, []byte("jobserver")) {
 		t.Fatalf("rustc complained about the jobserver:\n%s", out)
 	}
-	checkTokens(t, j, n)
+	checkJobserverTokens(t, j, n)
 }

@@ -202,7 +202,7 @@ var errReported = errors.New("reported")
 
 type reportedError struct{ msg string }
 
-func (e *reportedError) Error() string { return e.msg }
+func (e *reportedError) Error() string   { return e.msg }
 func (e *reportedError) Is(t error) bool { return t == errReported }
 
 func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jobserver, st *Status, opt Options, w Work, events chan<- event) error {
@@ -252,6 +252,11 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 				events <- event{action: a.ID, file: id, early: true}
 			}
 		case MsgDiagnostic:
+			// Like cargo: rustc's own "aborting due to N errors" is replaced
+			// by the could-not-compile line, and not counted.
+			if strings.HasPrefix(m.Message, "aborting due to") {
+				continue
+			}
 			switch {
 			case strings.HasPrefix(m.Level, "error"):
 				res.Errors++
@@ -263,7 +268,7 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 				if !opt.Color {
 					text = StripANSI(text)
 				}
-				st.Line(text + "\n")
+				st.Line(text + "\n\n") // cargo leaves a blank line after each
 			}
 		case MsgFutureIncompat, MsgSectionTiming:
 		default:
@@ -301,6 +306,9 @@ func describeFailure(c *Cmd, res *Result, werr error, st *Status, opt Options) s
 		}
 	} else {
 		msg = c.What + ": " + exitText(werr)
+		if tail := lastLines(res.Stdout, 20); tail != "" {
+			msg += "\n--- stdout\n" + tail
+		}
 		if tail := lastLines(res.Stderr, 20); tail != "" {
 			msg += "\n--- stderr\n" + tail
 		}

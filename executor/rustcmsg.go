@@ -54,6 +54,7 @@ type RustcMsg struct {
 	// diagnostic-rendered-ansi; may be empty). For MsgFutureIncompat it is
 	// the concatenated rendered text of the report's diagnostics.
 	Rendered string
+	Message  string // diagnostic: the one-line message
 	Artifact string // MsgArtifact: path of the file written
 	Emit     string // MsgArtifact: "metadata", "link", "dep-info", ...
 	Raw      string // the line as given
@@ -64,6 +65,7 @@ type RustcMsg struct {
 type rustcJSON struct {
 	MessageType          string  `json:"$message_type"`
 	Level                *string `json:"level"`
+	Message              *string `json:"message"`
 	Rendered             *string `json:"rendered"`
 	Artifact             string  `json:"artifact"`
 	Emit                 string  `json:"emit"`
@@ -128,6 +130,9 @@ func ParseRustcLine(line []byte) RustcMsg {
 	}
 	if j.Rendered != nil {
 		msg.Rendered = *j.Rendered
+	}
+	if j.Message != nil {
+		msg.Message = *j.Message
 	}
 	return msg
 }
@@ -199,6 +204,8 @@ func fastDecodeRustc(b []byte, j *rustcJSON) decodeResult {
 			r = s.stringPtrField(&j.Level)
 		case "rendered":
 			r = s.stringPtrField(&j.Rendered)
+		case "message":
+			r = s.stringPtrField(&j.Message)
 		case "future_incompat_report":
 			start := s.i
 			if !s.value() {
@@ -237,7 +244,7 @@ func fastDecodeRustc(b []byte, j *rustcJSON) decodeResult {
 // foldsToRustcField reports whether encoding/json would match key to one of
 // rustcJSON's fields although it is not spelled exactly like it.
 func foldsToRustcField(key []byte) bool {
-	for _, f := range [...]string{"$message_type", "artifact", "emit", "level", "rendered", "future_incompat_report"} {
+	for _, f := range [...]string{"$message_type", "artifact", "emit", "level", "message", "rendered", "future_incompat_report"} {
 		if len(key) == len(f) && strings.EqualFold(string(key), f) {
 			return true
 		}

@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// readJSONL returns the lines of a testdata file, newline included (as a
+// readRustcTestdata returns the lines of a testdata file, newline included (as a
 // reader of rustc's stderr would see them).
-func readJSONL(t testing.TB, name string) [][]byte {
+func readRustcTestdata(t testing.TB, name string) [][]byte {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -68,7 +68,7 @@ func TestParseRustcLineTestdata(t *testing.T) {
 		},
 	}
 	for file, want := range tests {
-		lines := readJSONL(t, file)
+		lines := readRustcTestdata(t, file)
 		if len(lines) != len(want) {
 			t.Fatalf("%s: %d lines, want %d", file, len(lines), len(want))
 		}
@@ -98,7 +98,7 @@ func TestParseRustcLineTestdata(t *testing.T) {
 }
 
 func TestParseRustcLinePlainRendered(t *testing.T) {
-	for _, l := range readJSONL(t, "rustc-error-plain.jsonl") {
+	for _, l := range readRustcTestdata(t, "rustc-error-plain.jsonl") {
 		m := ParseRustcLine(l)
 		if m.Kind == MsgDiagnostic && strings.Contains(m.Rendered, "\x1b") {
 			t.Errorf("escape in plain rendering %q", m.Rendered)
@@ -125,11 +125,11 @@ func TestParseRustcLine(t *testing.T) {
 		{"artifact crlf", `{"$message_type":"artifact","artifact":"/t/x.d","emit":"dep-info"}` + "\r\n",
 			RustcMsg{Kind: MsgArtifact, Artifact: "/t/x.d", Emit: "dep-info"}},
 		{"diagnostic null rendered", `{"$message_type":"diagnostic","message":"m","code":null,"level":"note","spans":[],"children":[],"rendered":null}`,
-			RustcMsg{Kind: MsgDiagnostic, Level: "note"}},
+			RustcMsg{Kind: MsgDiagnostic, Level: "note", Message: "m"}},
 		{"ice", `{"$message_type":"diagnostic","message":"boom","code":null,"level":"error: internal compiler error","spans":[{"file_name":"a.rs","text":[{"text":"}{\"","highlight_start":1}]}],"children":[{"message":"c","level":"note","spans":[],"children":[],"rendered":"nested"}],"rendered":"\u001b[1m\u001b[91merror: internal compiler error\u001b[0m: boom\n"}`,
-			RustcMsg{Kind: MsgDiagnostic, Level: "error: internal compiler error", Rendered: "\x1b[1m\x1b[91merror: internal compiler error\x1b[0m: boom\n"}},
+			RustcMsg{Kind: MsgDiagnostic, Level: "error: internal compiler error", Message: "boom", Rendered: "\x1b[1m\x1b[91merror: internal compiler error\x1b[0m: boom\n"}},
 		{"old diagnostic without type", `{"message":"m","code":null,"level":"warning","spans":[],"children":[],"rendered":"warning: m\n"}`,
-			RustcMsg{Kind: MsgDiagnostic, Level: "warning", Rendered: "warning: m\n"}},
+			RustcMsg{Kind: MsgDiagnostic, Level: "warning", Message: "m", Rendered: "warning: m\n"}},
 		{"section timing", `{"$message_type":"section_timing","event":"start","name":"codegen","time":12345}`,
 			RustcMsg{Kind: MsgSectionTiming}},
 		{"future incompat empty", `{"$message_type":"future_incompat","future_incompat_report":[]}`,
@@ -155,7 +155,7 @@ func TestMsgKindString(t *testing.T) {
 
 func BenchmarkParseRustcLineDiagnostic(b *testing.B) {
 	var line []byte
-	for _, l := range readJSONL(b, "rustc-error.jsonl") {
+	for _, l := range readRustcTestdata(b, "rustc-error.jsonl") {
 		if len(l) > len(line) {
 			line = l
 		}
@@ -178,7 +178,7 @@ func BenchmarkParseRustcLineArtifact(b *testing.B) {
 // FuzzFastDecodeRustc checks that the fast decoder agrees with encoding/json.
 func FuzzFastDecodeRustc(f *testing.F) {
 	for _, name := range []string{"rustc-warning.jsonl", "rustc-error.jsonl", "rustc-future-incompat.jsonl", "rustc-error-plain.jsonl"} {
-		for _, l := range readJSONL(f, name) {
+		for _, l := range readRustcTestdata(f, name) {
 			f.Add(bytes.TrimRight(l, "\n"))
 		}
 	}

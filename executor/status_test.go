@@ -10,28 +10,28 @@ import (
 	"testing"
 )
 
-// lockedBuffer is a bytes.Buffer that records each Write separately.
-type lockedBuffer struct {
+// statusTestWriter is a bytes.Buffer that records each Write separately.
+type statusTestWriter struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	writes []string
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *statusTestWriter) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.writes = append(b.writes, string(p))
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *statusTestWriter) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
 func TestStatusNotSmart(t *testing.T) {
-	var out lockedBuffer
+	var out statusTestWriter
 	s := NewStatus(&out, false, false)
 	s.Total(3)
 	s.Started("foo")
@@ -94,7 +94,7 @@ func TestStatusVerbAlignment(t *testing.T) {
 }
 
 func TestStatusSmart(t *testing.T) {
-	var out lockedBuffer
+	var out statusTestWriter
 	s := NewStatus(&out, true, false)
 	s.width = func() int { return 40 }
 	s.Total(4)
@@ -125,7 +125,7 @@ func TestStatusSmart(t *testing.T) {
 }
 
 func TestStatusSmartNoRedundantRedraw(t *testing.T) {
-	var out lockedBuffer
+	var out statusTestWriter
 	s := NewStatus(&out, true, false)
 	s.width = func() int { return 12 }
 	s.Total(2)
@@ -155,7 +155,7 @@ func TestStatusTermWidthDefault(t *testing.T) {
 
 func TestStatusConcurrentLines(t *testing.T) {
 	for _, smart := range []bool{false, true} {
-		var out lockedBuffer
+		var out statusTestWriter
 		s := NewStatus(&out, smart, true)
 		s.Total(100)
 		var wg sync.WaitGroup

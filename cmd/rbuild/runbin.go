@@ -19,8 +19,26 @@ func runBinary(ctx context.Context, o *options) error {
 	}
 	var bins []*cargometa.Unit
 	for _, u := range s.plan.Roots {
-		if u.Executable && u.J.Mode == "build" {
-			bins = append(bins, u)
+		if !u.Executable || u.J.Mode != "build" {
+			continue
+		}
+		if (o.bin != "" && (u.Kind() != "bin" || u.J.Target.Name != o.bin)) ||
+			(o.example != "" && (u.Kind() != "example" || u.J.Target.Name != o.example)) ||
+			(o.example == "" && u.Kind() == "example") {
+			continue
+		}
+		bins = append(bins, u)
+	}
+	if len(bins) > 1 {
+		// Like cargo: a package's default-run picks among several bins.
+		var picked []*cargometa.Unit
+		for _, u := range bins {
+			if dr := u.Pkg.DefaultRun; dr != nil && *dr == u.J.Target.Name {
+				picked = append(picked, u)
+			}
+		}
+		if len(picked) == 1 {
+			bins = picked
 		}
 	}
 	if len(bins) == 0 {

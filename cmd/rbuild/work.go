@@ -191,7 +191,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		cmd.What = fmt.Sprintf("could not compile `%s` (%s)", u.Pkg.Name, targetDescription(u))
 	}
 	w.mu.Lock()
-	if !w.started[u.J.PkgID] {
+	if !w.started[u.J.PkgID] && !w.s.opt.quiet {
 		w.started[u.J.PkgID] = true
 		cmd.Verb, cmd.Text = "Compiling", u.Label
 		if u.CheckMode {
