@@ -177,8 +177,9 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 	for _, u := range p.Units {
 		p.layout(u)
 	}
+	mapped := map[*Unit]bool{}
 	for _, u := range p.Units {
-		p.buildScriptMap(u, map[*Unit]bool{})
+		p.buildScriptMap(u, mapped)
 	}
 	for _, r := range q.Graph.Roots {
 		p.Roots = append(p.Roots, p.Units[r])
