@@ -34,6 +34,11 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${PKGS[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-test-deps: apt-get failed" >&2
+  exit 1
+fi
 echo "install-test-deps: installed ${#missing[@]} missing package(s): ${missing[*]}"
