@@ -93,7 +93,11 @@ func (h *Hasher) Refresh(path string) (Stamp, error) {
 	if ok && k.Size == s.Size && k.Mtime == s.Mtime {
 		s.Hash = k.Hash
 	} else if st.IsDir() {
-		s.Hash = Hash{}
+		// A directory (rerun-if-changed may name one) is its listing: a file
+		// appearing or vanishing changes it; the files are stamped themselves.
+		if s.Hash, err = hashDir(path); err != nil {
+			return Stamp{}, err
+		}
 	} else {
 		if s.Hash, err = hashFile(path); err != nil {
 			return Stamp{}, err
@@ -124,6 +128,18 @@ func hashFile(path string) (Hash, error) {
 		return Hash{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return Hash(d.Sum128().Bytes()), nil
+}
+
+func hashDir(path string) (Hash, error) {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return Hash{}, fmt.Errorf("list %s: %w", path, err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return HashStrings(names), nil
 }
 
 // HashStrings hashes a list of strings unambiguously.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -23,6 +24,17 @@ import (
 const version = "0.1.0"
 
 func main() {
+	// RBUILD_CPUPROFILE=FILE writes a CPU profile: the no-op path must stay
+	// in milliseconds, and this is how to see where they go.
+	if f := os.Getenv("RBUILD_CPUPROFILE"); f != "" {
+		if out, err := os.Create(f); err == nil {
+			pprof.StartCPUProfile(out)
+			code := run(os.Args[1:])
+			pprof.StopCPUProfile()
+			out.Close()
+			os.Exit(code)
+		}
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -44,7 +56,13 @@ func run(args []string) int {
 	defer stop()
 	switch o.cmd {
 	case "build", "check":
+		if fastNoop(o, args) {
+			return 0
+		}
 		_, _, err = build(ctx, o)
+		if err == nil {
+			maybeSnapshot(lastSession, snapshotKey(args))
+		}
 	case "test":
 		err = test(ctx, o)
 	case "run":
@@ -76,6 +94,45 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// lastSession is the session of the last build, for the snapshot writer.
+var lastSession *session
+
+// fastNoop reports whether the snapshot of the last all-up-to-date build
+// still holds; it then prints what a no-op build prints.
+func fastNoop(o *options, args []string) bool {
+	if o.explain || o.verbose > 0 {
+		return false
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return false
+	}
+	_, td, err := locateTargetDir(cwd, os.Environ(), o.manifestPath)
+	if err != nil {
+		return false
+	}
+	key := snapshotKey(args)
+	file := snapshotFile(td, key)
+	if !rlog.SnapshotHolds(file, key) {
+		rlog.RemoveSnapshot(file)
+		return false
+	}
+	tracePhase("noop snapshot")
+	if !o.quiet {
+		st := executor.NewStatus(os.Stderr, false, useColor(o))
+		st.Verb("Finished", fmt.Sprintf("`%s` profile target(s) in %s (nothing changed)", o.profileName(),
+			formatDuration(time.Since(traceStart))))
+	}
+	return true
+}
+
+func maybeSnapshot(s *session, key [16]byte) {
+	if s == nil || s.work == nil || s.stats.Ran > 0 || s.stats.Failed > 0 || s.stats.NotRun > 0 {
+		return
+	}
+	writeSnapshot(s, s.work, key)
+}
+
 // build runs the whole graph and returns the session (closed) for callers
 // that go on to run what was built.
 func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
@@ -86,12 +143,17 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	defer s.close()
 	w := newWork(s)
 	s.work = w
+	tracePhase("records")
 	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
 		Status: s.status, Color: s.color, Verbose: o.verbose > 0})
 	s.status.Done()
+	s.stats = stats
+	lastSession = s
+	tracePhase("execute")
 	if werr := writeExplain(s, w); werr != nil && err == nil {
 		err = werr
 	}
+	tracePhase("explain")
 	if err != nil {
 		return s, stats, err
 	}

@@ -33,6 +33,8 @@ type session struct {
 	color     bool
 	started   time.Time
 	work      *work
+	queryFile string
+	stats     executor.Stats
 }
 
 func newSession(ctx context.Context, o *options) (*session, error) {
@@ -42,25 +44,18 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 		return nil, err
 	}
 	tty := isatty.IsTerminal(os.Stderr.Fd())
-	s.color = o.color == "always" || (o.color == "auto" && tty && os.Getenv("NO_COLOR") == "")
+	s.color = useColor(o)
 	s.status = executor.NewStatus(os.Stderr, tty && !o.quiet, s.color)
-	if s.cfg, err = cargometa.LoadConfig(s.cwd, s.env); err != nil {
+	if s.cfg, s.targetDir, err = locateTargetDir(s.cwd, s.env, o.manifestPath); err != nil {
 		return nil, err
 	}
-	wsRoot, err := findWorkspaceRoot(s.cwd, o.manifestPath)
-	if err != nil {
-		return nil, err
-	}
-	if s.targetDir, err = s.cfg.TargetDir(s.env, s.cwd); err != nil {
-		return nil, err
-	}
-	if s.targetDir == "" {
-		s.targetDir = filepath.Join(wsRoot, "target")
-	}
+	tracePhase("config")
 	if err := s.openLog(ctx); err != nil {
 		return nil, err
 	}
+	tracePhase("log open")
 	q, err := s.query()
+	tracePhase("query")
 	if err != nil {
 		s.close()
 		return nil, err
@@ -83,11 +78,31 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	tracePhase("plan")
 	if s.graph, err = s.plan.Graph(); err != nil {
 		s.close()
 		return nil, fmt.Errorf("build graph: %w", err)
 	}
+	tracePhase("graph")
 	return s, nil
+}
+
+// locateTargetDir finds the target dir the way cargo does: CARGO_TARGET_DIR,
+// build.target-dir, else <workspace root>/target.
+func locateTargetDir(cwd string, env []string, manifestPath string) (*cargometa.Config, string, error) {
+	cfg, err := cargometa.LoadConfig(cwd, env)
+	if err != nil {
+		return nil, "", err
+	}
+	td, err := cfg.TargetDir(env, cwd)
+	if err != nil || td != "" {
+		return cfg, td, err
+	}
+	wsRoot, err := findWorkspaceRoot(cwd, manifestPath)
+	if err != nil {
+		return nil, "", err
+	}
+	return cfg, filepath.Join(wsRoot, "target"), nil
 }
 
 func (s *session) openLog(ctx context.Context) error {
@@ -103,6 +118,11 @@ func (s *session) openLog(ctx context.Context) error {
 	}
 	s.log = l
 	return nil
+}
+
+func useColor(o *options) bool {
+	tty := isatty.IsTerminal(os.Stderr.Fd())
+	return o.color == "always" || (o.color == "auto" && tty && os.Getenv("NO_COLOR") == "")
 }
 
 func (s *session) close() {
@@ -121,6 +141,7 @@ func (s *session) query() (*cargometa.Query, error) {
 		Cwd: s.cwd, Env: s.env, UnitGraphFile: s.opt.unitGraphFile}
 	key := xxh3.HashString128(cargometa.EnvKey(req)).Bytes()
 	cache := filepath.Join(s.targetDir, "rbuild", "query", fmt.Sprintf("%x.json", key[:12]))
+	s.queryFile = cache
 	if data, err := os.ReadFile(cache); err == nil {
 		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == cargometa.EnvKey(req) && !anyChanged(q.Stamps) {
 			return q, nil

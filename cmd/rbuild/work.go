@@ -156,9 +156,17 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		}
 		deps = append(deps, st)
 	}
-	outs := make([]string, len(a.Outputs))
-	for i, o := range a.Outputs {
-		outs[i] = g.Files[o].Path
+	// Uplifted copies are not what the action made: cargo rewrites them when
+	// it shares target/, and re-linking them is enough.
+	uplifted := map[string]bool{}
+	for _, up := range u.Uplifts {
+		uplifted[up[1]] = true
+	}
+	outs := make([]string, 0, len(a.Outputs))
+	for _, o := range a.Outputs {
+		if p := g.Files[o].Path; !uplifted[p] {
+			outs = append(outs, p)
+		}
 	}
 	env := w.fullEnv(c)
 	cur := &cutoff.Current{Cmd: commandHash(c), Deps: deps, Outputs: outs,
@@ -175,6 +183,11 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if !v.Run {
 		if v.Restamped {
 			w.restamp(a, prev)
+		}
+		for _, up := range u.Uplifts {
+			if err := uplift(up[0], up[1]); err != nil {
+				return nil, err
+			}
 		}
 		return nil, nil
 	}
@@ -294,7 +307,14 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	if err != nil {
 		return err
 	}
+	uplifted := map[string]bool{}
+	for _, up := range u.Uplifts {
+		uplifted[up[1]] = true
+	}
 	for _, o := range a.Outputs {
+		if uplifted[w.s.graph.Files[o].Path] {
+			continue
+		}
 		st, err := w.hasher.Refresh(w.s.graph.Files[o].Path)
 		if err != nil {
 			return err
@@ -401,8 +421,8 @@ func expandDir(p string) []string {
 	}
 	var out []string
 	filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			out = append(out, path)
+		if err == nil {
+			out = append(out, path) // directories too: their listing is stamped
 		}
 		return nil
 	})
@@ -425,11 +445,8 @@ func packageFiles(dir string) []string {
 			if _, err := os.Stat(filepath.Join(path, "Cargo.toml")); err == nil {
 				return filepath.SkipDir
 			}
-			return nil
 		}
-		if !d.IsDir() {
-			out = append(out, path)
-		}
+		out = append(out, path)
 		return nil
 	})
 	return out

@@ -1,0 +1,138 @@
+package log
+
+// A snapshot is the stat of every file a fully up-to-date build consulted
+// (sources, outputs, manifests, configs, the log itself), with a hash of
+// everything else that build depended on (arguments, environment, cwd). If
+// a later invocation has the same key and every file still stats the same,
+// it would reach the same verdict — all up to date — so it can stop there.
+// This is ninja's no-op model: stat everything, read nothing.
+//
+// File format (little endian):
+//
+//	magic "RBSNAP1\n"
+//	key   [16]byte
+//	count uvarint
+//	count × { uvarint len, path bytes, varint size, varint mtime_ns, uvarint inode }
+//	crc32c of everything above, u32
+//
+// A missing file is recorded with size -1. Any decode problem means "no
+// snapshot": the caller takes the slow path, which is always correct.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"sync"
+	"syscall"
+)
+
+const snapMagic = "RBSNAP1\n"
+
+type statEntry struct {
+	size, mtime int64
+	ino         uint64
+}
+
+func statOf(path string) statEntry {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return statEntry{size: -1}
+	}
+	return statEntry{size: st.Size, mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec, ino: st.Ino}
+}
+
+// WriteSnapshot stats paths now and writes the snapshot atomically.
+func WriteSnapshot(file string, key [16]byte, paths []string) error {
+	var b bytes.Buffer
+	b.WriteString(snapMagic)
+	b.Write(key[:])
+	var tmp [binary.MaxVarintLen64]byte
+	b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(paths)))])
+	for _, p := range paths {
+		st := statOf(p)
+		b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(p)))])
+		b.WriteString(p)
+		b.Write(tmp[:binary.PutVarint(tmp[:], st.size)])
+		b.Write(tmp[:binary.PutVarint(tmp[:], st.mtime)])
+		b.Write(tmp[:binary.PutUvarint(tmp[:], st.ino)])
+	}
+	var sum [4]byte
+	binary.LittleEndian.PutUint32(sum[:], crc32.Checksum(b.Bytes(), crcTable))
+	b.Write(sum[:])
+	t := file + ".tmp"
+	if err := os.WriteFile(t, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(t, file)
+}
+
+// RemoveSnapshot drops a snapshot, before anything could invalidate it.
+func RemoveSnapshot(file string) { os.Remove(file) }
+
+var errSnap = errors.New("bad snapshot")
+
+// SnapshotHolds tells whether the snapshot exists, has this key, and every
+// file in it stats as recorded. The stats run on a few goroutines.
+func SnapshotHolds(file string, key [16]byte) bool {
+	data, err := os.ReadFile(file)
+	if err != nil || len(data) < len(snapMagic)+16+4 || string(data[:len(snapMagic)]) != snapMagic {
+		return false
+	}
+	body, sum := data[:len(data)-4], data[len(data)-4:]
+	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(sum) {
+		return false
+	}
+	if !bytes.Equal(body[len(snapMagic):len(snapMagic)+16], key[:]) {
+		return false
+	}
+	r := bytes.NewReader(body[len(snapMagic)+16:])
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > uint64(len(body)) {
+		return false
+	}
+	type entry struct {
+		path string
+		st   statEntry
+	}
+	entries := make([]entry, 0, n)
+	for i := uint64(0); i < n; i++ {
+		l, err := binary.ReadUvarint(r)
+		if err != nil || l > uint64(r.Len()) {
+			return false
+		}
+		p := make([]byte, l)
+		r.Read(p)
+		var e entry
+		e.path = string(p)
+		var err1, err2, err3 error
+		e.st.size, err1 = binary.ReadVarint(r)
+		e.st.mtime, err2 = binary.ReadVarint(r)
+		e.st.ino, err3 = binary.ReadUvarint(r)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return false
+		}
+		entries = append(entries, e)
+	}
+	const workers = 4
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := true
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(entries); i += workers {
+				if statOf(entries[i].path) != entries[i].st {
+					mu.Lock()
+					ok = false
+					mu.Unlock()
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return ok
+}
