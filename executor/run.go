@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -110,27 +111,50 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	stopping := false
 	var failures int
 	var wg sync.WaitGroup
+	q := newRunQueue(criticalPath(g))
+	var stopped atomic.Bool
+	dispatchDone := make(chan struct{})
+	go func() {
+		defer close(dispatchDone)
+		for {
+			if !q.wait() {
+				return
+			}
+			tok, err := js.Acquire(ctx)
+			item := q.pop()
+			if err != nil || stopped.Load() {
+				if err == nil {
+					js.Release(tok)
+					err = errNotStarted
+				}
+				events <- event{action: item.a.ID, err: err}
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := runCmd(ctx, g, item.a, item.cmd, js, st, opt, w, events)
+				js.Release(tok)
+				events <- event{action: item.a.ID, ran: true, err: err}
+			}()
+		}
+	}()
 
 	start := func(a *graph.Action) {
 		running++
 		wg.Add(1)
+		q.preparingStarted()
 		go func() {
 			defer wg.Done()
 			prepareSem <- struct{}{}
 			cmd, err := w.Prepare(ctx, a)
 			<-prepareSem
 			if err != nil || cmd == nil {
+				q.preparingDone()
 				events <- event{action: a.ID, err: err}
 				return
 			}
-			tok, err := js.Acquire(ctx)
-			if err != nil {
-				events <- event{action: a.ID, err: err}
-				return
-			}
-			err = runCmd(ctx, g, a, cmd, js, st, opt, w, events)
-			js.Release(tok)
-			events <- event{action: a.ID, ran: true, err: err}
+			q.push(a, cmd)
 		}()
 	}
 	release := func(f graph.FileID) {
@@ -162,6 +186,8 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		a := g.Actions[ev.action]
 		st.Finished(a.Label)
 		switch {
+		case errors.Is(ev.err, errNotStarted):
+			done[ev.action] = false
 		case ev.err != nil:
 			stats.Failed++
 			failures++
@@ -170,6 +196,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			}
 			if !opt.KeepGoing || ctx.Err() != nil {
 				stopping = true
+				stopped.Store(true)
 			}
 		default:
 			if ev.ran {
@@ -182,6 +209,8 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			}
 		}
 	}
+	q.close()
+	<-dispatchDone
 	wg.Wait()
 	for _, d := range done {
 		if !d {
@@ -196,6 +225,9 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	}
 	return stats, nil
 }
+
+// errNotStarted: a queued command dropped because the build is stopping.
+var errNotStarted = errors.New("not started")
 
 // errReported marks an error whose details were already printed.
 var errReported = errors.New("reported")

@@ -1,0 +1,125 @@
+package executor
+
+import (
+	"container/heap"
+	"sync"
+	"time"
+
+	"rbuild/graph"
+)
+
+// criticalPath gives each action the length (in actions) of the longest
+// chain of consumers below it. Starting the longest chain first is what
+// keeps both cores busy to the end of a build; cargo orders its queue the
+// same way (by dependency depth). Recorded durations can refine it later.
+func criticalPath(g *graph.Graph) []int {
+	prio := make([]int, len(g.Actions))
+	order := g.Order()
+	for i := len(order) - 1; i >= 0; i-- {
+		a := g.Actions[order[i]]
+		best := 0
+		for _, o := range a.Outputs {
+			for _, c := range g.Consumers(o) {
+				best = max(best, prio[c])
+			}
+		}
+		prio[a.ID] = best + 1
+	}
+	return prio
+}
+
+type queued struct {
+	a   *graph.Action
+	cmd *Cmd
+}
+
+// runQueue holds commands waiting for a job slot, highest priority first.
+type runQueue struct {
+	mu        sync.Mutex
+	cond      *sync.Cond
+	items     queuedHeap
+	closed    bool
+	preparing int // freshness checks in flight: their commands may outrank what is queued
+}
+
+func newRunQueue(prio []int) *runQueue {
+	q := &runQueue{items: queuedHeap{prio: prio}}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// preparingStarted and preparingDone bracket a freshness check; push or
+// preparingDone ends it.
+func (q *runQueue) preparingStarted() {
+	q.mu.Lock()
+	q.preparing++
+	q.mu.Unlock()
+}
+
+func (q *runQueue) preparingDone() {
+	q.mu.Lock()
+	q.preparing--
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *runQueue) push(a *graph.Action, c *Cmd) {
+	q.mu.Lock()
+	heap.Push(&q.items, queued{a, c})
+	q.preparing--
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// wait blocks until an item is queued (true) or the queue is closed (false).
+// While freshness checks are in flight it holds back for up to a few
+// milliseconds, so that a higher-priority command about to be queued is not
+// overtaken by whichever check happened to finish first.
+func (q *runQueue) wait() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items.q) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	for deadline := time.Now().Add(5 * time.Millisecond); q.preparing > 0 && len(q.items.q) > 0 && time.Now().Before(deadline); {
+		q.mu.Unlock()
+		time.Sleep(200 * time.Microsecond)
+		q.mu.Lock()
+	}
+	return len(q.items.q) > 0
+}
+
+func (q *runQueue) pop() queued {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return heap.Pop(&q.items).(queued)
+}
+
+func (q *runQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+type queuedHeap struct {
+	q    []queued
+	prio []int
+}
+
+func (h queuedHeap) Len() int { return len(h.q) }
+func (h queuedHeap) Less(i, j int) bool {
+	pi, pj := h.prio[h.q[i].a.ID], h.prio[h.q[j].a.ID]
+	if pi != pj {
+		return pi > pj
+	}
+	return h.q[i].a.ID < h.q[j].a.ID
+}
+func (h queuedHeap) Swap(i, j int) { h.q[i], h.q[j] = h.q[j], h.q[i] }
+func (h *queuedHeap) Push(x any)   { h.q = append(h.q, x.(queued)) }
+func (h *queuedHeap) Pop() any {
+	old := h.q
+	x := old[len(old)-1]
+	h.q = old[:len(old)-1]
+	return x
+}

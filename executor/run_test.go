@@ -1,0 +1,189 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rbuild/graph"
+)
+
+// Scheduler-only tests: actions are shell commands standing in for rustc.
+
+type fakeWork struct {
+	mu       sync.Mutex
+	cmds     map[string]*Cmd
+	skip     map[string]bool
+	finished []string
+	started  map[string]time.Time
+	ended    map[string]time.Time
+}
+
+func (w *fakeWork) Prepare(ctx context.Context, a *graph.Action) (*Cmd, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.skip[a.Name] {
+		return nil, nil
+	}
+	return w.cmds[a.Name], nil
+}
+
+func (w *fakeWork) Finished(a *graph.Action, c *Cmd, r *Result) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.finished = append(w.finished, a.Name)
+	w.started[a.Name], w.ended[a.Name] = r.Start, r.End
+	return nil
+}
+
+// chain builds a graph from "name: inputs -> outputs" specs; a trailing '!'
+// on an output marks it early (announced by the command on stderr).
+func buildGraph(t *testing.T, dir string, specs map[string][2][]string, cmds map[string]string) (*graph.Graph, *fakeWork) {
+	t.Helper()
+	g := graph.New()
+	w := &fakeWork{cmds: map[string]*Cmd{}, skip: map[string]bool{}, started: map[string]time.Time{}, ended: map[string]time.Time{}}
+	names := make([]string, 0, len(specs))
+	for n := range specs {
+		names = append(names, n)
+	}
+	// deterministic ids
+	for i := 0; i < len(names); i++ {
+		for j := i + 1; j < len(names); j++ {
+			if names[j] < names[i] {
+				names[i], names[j] = names[j], names[i]
+			}
+		}
+	}
+	for _, n := range names {
+		var ins, outs []string
+		early := ""
+		for _, f := range specs[n][0] {
+			ins = append(ins, filepath.Join(dir, f))
+		}
+		for _, f := range specs[n][1] {
+			if strings.HasSuffix(f, "!") {
+				f = strings.TrimSuffix(f, "!")
+				early = filepath.Join(dir, f)
+			}
+			outs = append(outs, filepath.Join(dir, f))
+		}
+		if _, err := g.AddAction(&graph.Action{Name: n, Label: n}, ins, outs, early); err != nil {
+			t.Fatal(err)
+		}
+		script := strings.ReplaceAll(cmds[n], "$D", dir)
+		w.cmds[n] = &Cmd{Argv: []string{"sh", "-c", script}, Env: os.Environ(), Dir: dir, Rustc: true, What: "could not compile " + n}
+	}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return g, w
+}
+
+func TestRunOrderAndPipelining(t *testing.T) {
+	dir := t.TempDir()
+	// a announces its rmeta early, then takes a while to finish its rlib;
+	// b needs only the rmeta, so it must start before a ends; c links both rlibs.
+	art := func(f string) string {
+		return fmt.Sprintf(`printf '{"$message_type":"artifact","artifact":"$D/%s","emit":"metadata"}\n' >&2`, f)
+	}
+	g, w := buildGraph(t, dir, map[string][2][]string{
+		"a": {nil, {"a.rmeta!", "a.rlib"}},
+		"b": {{"a.rmeta"}, {"b.rmeta!", "b.rlib"}},
+		"c": {{"a.rlib", "b.rlib"}, {"c"}},
+	}, map[string]string{
+		"a": "touch $D/a.rmeta; " + art("a.rmeta") + "; sleep 0.6; touch $D/a.rlib",
+		"b": "touch $D/b.rmeta; " + art("b.rmeta") + "; touch $D/b.rlib",
+		"c": "touch $D/c",
+	})
+	stats, err := Run(context.Background(), g, w, Options{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Ran != 3 {
+		t.Fatalf("stats %+v", stats)
+	}
+	if !w.started["b"].Before(w.ended["a"]) {
+		t.Errorf("b did not start on a's early rmeta: b started %v, a ended %v", w.started["b"], w.ended["a"])
+	}
+	if w.started["c"].Before(w.ended["a"]) || w.started["c"].Before(w.ended["b"]) {
+		t.Error("c started before its rlibs were done")
+	}
+}
+
+func TestRunJobLimitAndPriority(t *testing.T) {
+	dir := t.TempDir()
+	// With -j1: the chain x1 → x2 → x3 is longer than the lone y, so x1 goes first.
+	g, w := buildGraph(t, dir, map[string][2][]string{
+		"x1": {nil, {"x1"}}, "x2": {{"x1"}, {"x2"}}, "x3": {{"x2"}, {"x3"}},
+		"y": {nil, {"y"}},
+	}, map[string]string{
+		"x1": "touch $D/x1", "x2": "touch $D/x2", "x3": "touch $D/x3", "y": "touch $D/y",
+	})
+	if _, err := Run(context.Background(), g, w, Options{Jobs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if w.finished[0] != "x1" {
+		t.Errorf("order %v: the head of the longest chain should run first", w.finished)
+	}
+	for i := 1; i < len(w.finished); i++ {
+		if w.started[w.finished[i]].Before(w.ended[w.finished[i-1]]) {
+			t.Errorf("-j1 ran %s and %s at once", w.finished[i-1], w.finished[i])
+		}
+	}
+}
+
+func TestRunFailFastAndKeepGoing(t *testing.T) {
+	specs := map[string][2][]string{
+		"bad": {nil, {"bad"}}, "dep": {{"bad"}, {"dep"}},
+		"ok1": {nil, {"ok1"}}, "ok2": {{"ok1"}, {"ok2"}},
+	}
+	cmds := map[string]string{"bad": "echo boom >&2; exit 3", "dep": "touch $D/dep",
+		"ok1": "sleep 0.3; touch $D/ok1", "ok2": "touch $D/ok2"}
+	for _, keep := range []bool{false, true} {
+		dir := t.TempDir()
+		g, w := buildGraph(t, dir, specs, cmds)
+		stats, err := Run(context.Background(), g, w, Options{Jobs: 2, KeepGoing: keep})
+		if err == nil || stats.Failed != 1 {
+			t.Fatalf("keep=%v: err %v stats %+v", keep, err, stats)
+		}
+		ran := strings.Join(w.finished, ",")
+		if strings.Contains(ran, "dep") {
+			t.Errorf("keep=%v: a dependent of the failure ran", keep)
+		}
+		if keep != strings.Contains(ran, "ok2") {
+			t.Errorf("keep-going=%v but ok2 ran=%v (%s)", keep, !keep, ran)
+		}
+	}
+}
+
+func TestRunSkipsUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	g, w := buildGraph(t, dir, map[string][2][]string{"a": {nil, {"a"}}, "b": {{"a"}, {"b"}}},
+		map[string]string{"a": "exit 1", "b": "touch $D/b"})
+	w.skip["a"] = true
+	stats, err := Run(context.Background(), g, w, Options{Jobs: 2})
+	if err != nil || stats.UpToDate != 1 || stats.Ran != 1 {
+		t.Fatalf("err %v stats %+v", err, stats)
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	dir := t.TempDir()
+	g, w := buildGraph(t, dir, map[string][2][]string{"slow": {nil, {"slow"}}},
+		map[string]string{"slow": "sleep 30"})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := Run(ctx, g, w, Options{Jobs: 1})
+	if err == nil {
+		t.Fatal("cancelled build reported success")
+	}
+	if time.Since(t0) > 5*time.Second {
+		t.Fatalf("cancel took %v: children not killed", time.Since(t0))
+	}
+}
