@@ -292,3 +292,36 @@ func TestKill9MidBuild(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C: rbuild stops its children, exits 130, and the next build is correct.
+func TestCtrlC(t *testing.T) {
+	dir := copyWorkspace(t, "diamond")
+	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "diamond"))
+	cmd := exec.Command(rbuildBin, "build", "-j", "2")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 130) {
+			t.Errorf("exit after Ctrl-C: %v, want 130", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("rbuild did not stop within 10s of Ctrl-C")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if out, _ := exec.Command("pgrep", "-f", dir).Output(); len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("processes left running after Ctrl-C: %s", out)
+	}
+	mustRbuild(t, dir, nil, "build")
+	if got := runProgram(t, filepath.Join(dir, "target", "debug", "diamond")); got != want {
+		t.Fatalf("after Ctrl-C: %q, cargo %q", got, want)
+	}
+}

@@ -80,4 +80,3 @@ func writeSnapshot(s *session, w *work, key [16]byte) {
 	}
 	rlog.WriteSnapshot(snapshotFile(s.targetDir, key), key, consultedFiles(s, w))
 }
-

@@ -1,0 +1,10 @@
+// Package executor runs a build graph: at most -j processes at once (a GNU
+// make jobserver is shared with rustc and build scripts), highest-priority
+// ready command first, dependents that need only metadata released when
+// rustc announces the .rmeta (pipelining), diagnostics forwarded like
+// cargo's, a one-line status on a terminal, fail-fast or --keep-going, and
+// Ctrl-C that stops every child process group.
+//
+// It must not decide whether an action runs: the Work interface it defines
+// answers that (Prepare returns nil for "up to date"), and records results.
+package executor
