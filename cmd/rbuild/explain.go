@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
 // explain prints, for the last build, one line per action: ran and why, or
@@ -14,18 +13,10 @@ func explain(o *options) error {
 	if err != nil {
 		return err
 	}
-	env := os.Environ()
-	targetDir := ""
-	if v := os.Getenv("CARGO_TARGET_DIR"); v != "" {
-		targetDir, _ = filepath.Abs(v)
-	} else {
-		root, err := findWorkspaceRoot(cwd, o.manifestPath)
-		if err != nil {
-			return err
-		}
-		targetDir = filepath.Join(root, "target")
+	_, targetDir, err := locateTargetDir(cwd, os.Environ(), o.manifestPath)
+	if err != nil {
+		return err
 	}
-	_ = env
 	data, err := os.ReadFile(explainPath(targetDir))
 	if err != nil {
 		if os.IsNotExist(err) {

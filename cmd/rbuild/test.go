@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"rbuild/cargometa"
 )
@@ -111,22 +112,13 @@ func mergeEnv(base, set []string) []string {
 	out := make([]string, 0, len(base)+len(set))
 	over := map[string]bool{}
 	for _, kv := range set {
-		k, _, _ := cutEq(kv)
+		k, _, _ := strings.Cut(kv, "=")
 		over[k] = true
 	}
 	for _, kv := range base {
-		if k, _, _ := cutEq(kv); !over[k] {
+		if k, _, _ := strings.Cut(kv, "="); !over[k] {
 			out = append(out, kv)
 		}
 	}
 	return append(out, set...)
-}
-
-func cutEq(kv string) (string, string, bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return kv, "", false
 }
