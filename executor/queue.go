@@ -72,8 +72,8 @@ func (q *runQueue) push(a *graph.Action, c *Cmd) {
 }
 
 // wait blocks until an item is queued (true) or the queue is closed (false).
-// While freshness checks are in flight it holds back for up to a few
-// milliseconds, so that a higher-priority command about to be queued is not
+// While freshness checks are in flight it holds back for up to a
+// millisecond, so that a higher-priority command about to be queued is not
 // overtaken by whichever check happened to finish first.
 func (q *runQueue) wait() bool {
 	q.mu.Lock()
@@ -81,7 +81,7 @@ func (q *runQueue) wait() bool {
 	for len(q.items.q) == 0 && !q.closed {
 		q.cond.Wait()
 	}
-	for deadline := time.Now().Add(5 * time.Millisecond); q.preparing > 0 && len(q.items.q) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Millisecond); q.preparing > 0 && len(q.items.q) > 0 && time.Now().Before(deadline); {
 		q.mu.Unlock()
 		time.Sleep(200 * time.Microsecond)
 		q.mu.Lock()

@@ -42,7 +42,8 @@ func TestTestLikeCargo(t *testing.T) {
 	for _, tc := range []struct {
 		ws   string
 		pass bool
-	}{{"bintests", true}, {"chain", true}, {"links", true}, {"failingtest", false}} {
+	}{{"bintests", true}, {"chain", true}, {"links", true}, {"diamond", true}, {"buildscript", true},
+		{"procmacro", true}, {"features", true}, {"failingtest", false}} {
 		t.Run(tc.ws, func(t *testing.T) {
 			t.Parallel()
 			dir := copyWorkspace(t, tc.ws)
