@@ -160,7 +160,7 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 	for _, r := range q.Graph.Roots {
 		primary[q.Graph.Units[r].PkgID] = true
 	}
-	for i, u := range p.Units {
+	for _, u := range p.Units {
 		for _, d := range u.J.Deps {
 			du := p.Units[d.Index]
 			u.Deps = append(u.Deps, du)
@@ -168,7 +168,6 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 			du.Dependents = append(du.Dependents, u)
 		}
 		p.derive(u, primary[u.J.PkgID])
-		_ = i
 	}
 	if err := p.hashAll(); err != nil {
 		return nil, err
@@ -220,9 +219,6 @@ func (p *Plan) derive(u *Unit, primary bool) {
 	u.Local = strings.HasPrefix(j.PkgID, "path+") && !j.IsStd
 	u.Primary = primary
 	u.Rustflags = p.rustflags[platformOf(u)]
-	if j.Profile.Rustflags != nil {
-		// profile-rustflags (unstable) are part of the command, not the unit's rustflags
-	}
 	label := u.Pkg.Name + " v" + u.Pkg.Version
 	if u.Pkg.Source == nil {
 		label += " (" + filepath.Dir(u.Pkg.ManifestPath) + ")"
@@ -406,6 +402,17 @@ func (p *Plan) uplift(u *Unit, crateType, file string) {
 	if u.IsBuildScript {
 		u.Exe = dst
 	}
+}
+
+// IsUplift tells whether path is one of the unit's uplifted copies (in
+// cargo's profile dir), which are re-linked rather than rebuilt.
+func (u *Unit) IsUplift(path string) bool {
+	for _, up := range u.Uplifts {
+		if up[1] == path {
+			return true
+		}
+	}
+	return false
 }
 
 // RunOutputFile is where a build-script run's stdout is kept; dependents

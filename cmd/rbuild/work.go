@@ -158,13 +158,9 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	}
 	// Uplifted copies are not what the action made: cargo rewrites them when
 	// it shares target/, and re-linking them is enough.
-	uplifted := map[string]bool{}
-	for _, up := range u.Uplifts {
-		uplifted[up[1]] = true
-	}
 	outs := make([]string, 0, len(a.Outputs))
 	for _, o := range a.Outputs {
-		if p := g.Files[o].Path; !uplifted[p] {
+		if p := g.Files[o].Path; !u.IsUplift(p) {
 			outs = append(outs, p)
 		}
 	}
@@ -307,12 +303,8 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	if err != nil {
 		return err
 	}
-	uplifted := map[string]bool{}
-	for _, up := range u.Uplifts {
-		uplifted[up[1]] = true
-	}
 	for _, o := range a.Outputs {
-		if uplifted[w.s.graph.Files[o].Path] {
+		if u.IsUplift(w.s.graph.Files[o].Path) {
 			continue
 		}
 		st, err := w.hasher.Refresh(w.s.graph.Files[o].Path)
