@@ -17,6 +17,31 @@ type Command struct {
 	Dir   string
 }
 
+// FullEnv is the environment the command really runs with: base without
+// the unset and overridden variables, then Env.
+func (c *Command) FullEnv(base []string) []string {
+	return MergeEnv(base, c.Env, c.Unset)
+}
+
+// MergeEnv applies set (KEY=VALUE, later wins) and unset (names) to base.
+func MergeEnv(base, set, unset []string) []string {
+	drop := make(map[string]bool, len(set)+len(unset))
+	for _, kv := range set {
+		k, _, _ := strings.Cut(kv, "=")
+		drop[k] = true
+	}
+	for _, k := range unset {
+		drop[k] = true
+	}
+	out := make([]string, 0, len(base)+len(set))
+	for _, kv := range base {
+		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
+}
+
 // BuildOutputs gives the parsed output of a finished build-script run.
 type BuildOutputs func(run *Unit) (*BuildOutput, error)
 

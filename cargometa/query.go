@@ -77,11 +77,11 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	})
 	var rustcPath string
 	g.Go(func() error {
-		p, err := ResolveRustc(req.Env, "")
-		if s, _, _ := cfg.String("build", "rustc"); s != "" && lookup(req.Env, "RUSTC") == "" {
-			p, err = ResolveRustc(req.Env, s)
+		configRustc, _, err := cfg.String("build", "rustc")
+		if err != nil {
+			return err
 		}
-		rustcPath = p
+		rustcPath, err = ResolveRustc(req.Env, configRustc) // RUSTC still wins inside
 		return err
 	})
 	if err := g.Wait(); err != nil {

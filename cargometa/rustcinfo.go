@@ -159,6 +159,9 @@ func lookup(env []string, name string) string {
 	return v
 }
 
+// LookupEnv finds name in env like exec does (the last entry wins).
+func LookupEnv(env []string, name string) (string, bool) { return lookupOK(env, name) }
+
 func lookupOK(env []string, name string) (string, bool) {
 	for i := len(env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {

@@ -64,7 +64,7 @@ func runBinary(ctx context.Context, o *options) error {
 		s.status.Verb("Running", "`"+relTo(s.cwd, exe, "")+"`")
 	}
 	cmd := exec.Command(exe, o.trailing...)
-	cmd.Env = mergeEnv(s.plan.BaseEnv, env)
+	cmd.Env = cargometa.MergeEnv(s.plan.BaseEnv, env, nil)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("run %s: %w", exe, err)

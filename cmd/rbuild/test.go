@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"rbuild/cargometa"
 )
@@ -60,7 +59,7 @@ func test(ctx context.Context, o *options) error {
 		args := append(append([]string{}, o.testFilter...), o.trailing...)
 		cmd := exec.CommandContext(ctx, u.Exe, args...)
 		cmd.Dir = filepath.Dir(u.Pkg.ManifestPath)
-		cmd.Env = mergeEnv(s.plan.BaseEnv, env)
+		cmd.Env = cargometa.MergeEnv(s.plan.BaseEnv, env, nil)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			if ctx.Err() != nil {
@@ -106,19 +105,4 @@ func relTo(base, path, alt string) string {
 		}
 	}
 	return path
-}
-
-func mergeEnv(base, set []string) []string {
-	out := make([]string, 0, len(base)+len(set))
-	over := map[string]bool{}
-	for _, kv := range set {
-		k, _, _ := strings.Cut(kv, "=")
-		over[k] = true
-	}
-	for _, kv := range base {
-		if k, _, _ := strings.Cut(kv, "="); !over[k] {
-			out = append(out, kv)
-		}
-	}
-	return append(out, set...)
 }

@@ -112,26 +112,6 @@ func (w *work) command(u *cargometa.Unit) (*cargometa.Command, error) {
 	return w.s.plan.CompileCommand(u, w.buildOutput)
 }
 
-// fullEnv is the environment a command really gets.
-func (w *work) fullEnv(c *cargometa.Command) []string {
-	env := make([]string, 0, len(w.s.plan.BaseEnv)+len(c.Env))
-	drop := map[string]bool{}
-	for _, kv := range c.Env {
-		k, _, _ := strings.Cut(kv, "=")
-		drop[k] = true
-	}
-	for _, k := range c.Unset {
-		drop[k] = true
-	}
-	for _, kv := range w.s.plan.BaseEnv {
-		k, _, _ := strings.Cut(kv, "=")
-		if !drop[k] {
-			env = append(env, kv)
-		}
-	}
-	return append(env, c.Env...)
-}
-
 func commandHash(c *cargometa.Command) cutoff.Hash {
 	env := slices.Clone(c.Env)
 	sort.Strings(env)
@@ -164,9 +144,9 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 			outs = append(outs, p)
 		}
 	}
-	env := w.fullEnv(c)
+	env := c.FullEnv(w.s.plan.BaseEnv)
 	cur := &cutoff.Current{Cmd: commandHash(c), Deps: deps, Outputs: outs,
-		Env: func(name string) (string, bool) { return lookupEnv(env, name) }}
+		Env: func(name string) (string, bool) { return cargometa.LookupEnv(env, name) }}
 	w.mu.Lock()
 	prev := w.prev[a.ID]
 	w.deps[a.ID], w.cmds[a.ID] = deps, c
@@ -398,7 +378,7 @@ func (w *work) finishRun(u *cargometa.Unit, res *executor.Result, env []string, 
 		rec.Inputs = append(rec.Inputs, w.inputStamp(p, res.Start))
 	}
 	for _, name := range bo.RerunIfEnvChanged {
-		v, ok := lookupEnv(env, name)
+		v, ok := cargometa.LookupEnv(env, name)
 		rec.EnvDeps = append(rec.EnvDeps, cutoff.EnvDep{Name: name, Value: v, Set: ok})
 	}
 	return nil
@@ -485,13 +465,4 @@ func allowNewSyntax(p *cargometa.Package) bool {
 	major, _ := strconv.Atoi(parts[0])
 	minor, _ := strconv.Atoi(parts[1])
 	return major > 1 || (major == 1 && minor >= 77)
-}
-
-func lookupEnv(env []string, name string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
-			return v, true
-		}
-	}
-	return "", false
 }
