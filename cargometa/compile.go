@@ -72,6 +72,8 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 		}
 	}
 	switch {
+	case u.SplitLink:
+		add("--emit=dep-info,link", "-Z", "no-link")
 	case u.CheckMode:
 		add("--emit=dep-info,metadata")
 	case !u.ReqUpstream:
@@ -163,10 +165,10 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	if prof.Strip.Value != "" {
 		add("-C", "strip="+prof.Strip.Value)
 	}
-	add("-L", "dependency="+filepath.Join(u.ProfDir, "deps"))
-	if platformOf(u) != "" {
-		add("-L", "dependency="+filepath.Join(p.RbuildDir, ProfileDir(j.Profile.Name), "deps"))
-	}
+	// Where cargo passes its shared deps dir (and each dependency's file
+	// there), rbuild passes the unit's exact view (view.go).
+	add("-L", "dependency="+u.ViewDir)
+	links := u.ReqUpstream && !u.CheckMode
 	for i, d := range u.Deps {
 		if !d.Linkable || d.J.Mode == "doc" {
 			continue
@@ -176,12 +178,8 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 		if u.DepEdges[i].Noprelude {
 			prefix = "noprelude:"
 		}
-		if OnlyNeedsRmeta(u, d) || d.CheckMode {
-			add("--extern", prefix+name+"="+d.Rmeta)
-			continue
-		}
-		for _, f := range d.Linkables {
-			add("--extern", prefix+name+"="+f)
+		for _, f := range viewFile(u, d, links) {
+			add("--extern", prefix+name+"="+filepath.Join(u.ViewDir, filepath.Base(f)))
 		}
 	}
 	if u.IsProcMacro {
@@ -257,6 +255,11 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	}
 	env = setEnv(env, "LD_LIBRARY_PATH", p.dylibPath(ld[:1], ld[1:]))
 	env = p.applyConfigEnv(env)
+	// -Z no-link / link-only (and the cutoff's -Z flags) need it on stable,
+	// as in Firefox's build. Every compile gets it, not just those using -Z
+	// flags, so that all crates of a build agree on rustc's defaults (it
+	// switches symbol mangling to v0). Build-script runs keep the user's env.
+	env = setEnv(env, "RUSTC_BOOTSTRAP", "1")
 	argv := append(p.rustcPrefix(u), a...)
 	return &Command{Argv: argv, Env: env, Dir: cwd}, nil
 }

@@ -50,6 +50,11 @@ type Unit struct {
 
 	IsRun, IsBuildScript, IsProcMacro, IsLib, Linkable, ForHost, Executable bool
 	ReqUpstream, Local, Primary, TestMode, CheckMode                        bool
+	// SplitLink: the executable is made in two actions, a compile with
+	// `-Z no-link` (objects + Rlink) and a link with `-Z link-only`, so
+	// that an upstream change that leaves the interface alone costs only
+	// the link (design.md "The graph").
+	SplitLink bool
 
 	ProfDir   string   // rbuild's profile dir for this unit's kind
 	UpliftDir string   // cargo's profile dir, where users look for binaries
@@ -60,6 +65,8 @@ type Unit struct {
 	DepInfo   string
 	Uplifts   [][2]string // from, to
 	Exe       string      // executable output (bins, tests, build scripts)
+	Rlink     string      // the no-link compile's output, if SplitLink
+	ViewDir   string      // the compile's exact `-L dependency=` directory
 
 	Cwd, SrcArg string
 	Rustflags   []string
@@ -81,6 +88,9 @@ func (u *Unit) Name() string {
 }
 
 // Kind is the first target kind, e.g. "lib", "bin", "test", "custom-build".
+// LinkName is the identity of a SplitLink unit's link action.
+func (u *Unit) LinkName() string { return "link:" + u.Pkg.Name + "-" + u.Hash + ":" + u.J.Target.Name }
+
 func (u *Unit) Kind() string { return u.J.Target.Kind[0] }
 
 // NewPlan derives every unit's properties, hashes, outputs and edges.
@@ -320,9 +330,16 @@ func (p *Plan) layout(u *Unit) {
 		u.OutDir = filepath.Join(u.ProfDir, "build", u.Pkg.Name+"-"+u.Hash)
 		return
 	}
+	u.ViewDir = filepath.Join(u.ProfDir, "views", strings.ReplaceAll(u.Name(), ":", "-"))
+	u.SplitLink = (u.Executable || u.TestMode) && !u.CheckMode && !u.IsBuildScript
 	switch {
 	case u.IsBuildScript:
 		u.OutDir = filepath.Join(u.ProfDir, "build", u.Pkg.Name+"-"+u.Hash)
+	case u.SplitLink:
+		// One directory per executable: its objects, .rlink and the
+		// rustcXXXXXX dirs each link leaves stay apart from other
+		// units' (rustc-facts.md §7).
+		u.OutDir = filepath.Join(u.ProfDir, "bins", u.CrateName+"-"+u.Hash)
 	case u.Kind() == "example":
 		u.OutDir = filepath.Join(u.ProfDir, "examples")
 	default:
@@ -372,6 +389,9 @@ func (p *Plan) layout(u *Unit) {
 			u.Rmeta = out("lib" + c + suffix + ".rmeta")
 			u.Main = append(u.Main, u.Rmeta)
 		}
+	}
+	if u.SplitLink {
+		u.Rlink = out(c + suffix + ".rlink")
 	}
 }
 

@@ -5,10 +5,10 @@ import (
 )
 
 // Graph turns the plan into a file-level build graph. A compile names
-// exactly the dependency files it reads: a dependency's .rmeta where
-// metadata suffices (§9), its .rlib/.so otherwise, and every transitive
-// .rlib when it links. Edges to binaries are dropped (P12): integration
-// tests need them only when they run.
+// exactly the dependency files it reads (ViewFiles): .rmeta files where
+// metadata suffices (§9), .rlib/.so files when it links. An executable is
+// a compile and a link action (Unit.SplitLink). Edges to binaries are
+// dropped (P12): integration tests need them only when they run.
 func (p *Plan) Graph() (*graph.Graph, error) {
 	g := graph.New()
 	for _, u := range p.Units {
@@ -29,6 +29,20 @@ func (p *Plan) Graph() (*graph.Graph, error) {
 				}
 			}
 			outs = append(outs, u.RunOutputFile())
+		} else if u.SplitLink {
+			// The compile makes objects and the .rlink; the link turns
+			// them and every transitive .rlib into the executable.
+			a.Kind = graph.Compile
+			ins = p.compileInputs(u)
+			outs = append(outs, u.Rlink, u.DepInfo)
+			link := &graph.Action{Name: u.LinkName(), Label: u.Label, Kind: graph.Link, Data: u}
+			linkOuts := append([]string{}, u.Main...)
+			for _, up := range u.Uplifts {
+				linkOuts = append(linkOuts, up[1])
+			}
+			if _, err := g.AddAction(link, append([]string{u.Rlink}, p.ViewFiles(u)...), linkOuts, ""); err != nil {
+				return nil, err
+			}
 		} else {
 			a.Kind = graph.Compile
 			ins = p.compileInputs(u)
@@ -52,36 +66,7 @@ func (p *Plan) Graph() (*graph.Graph, error) {
 }
 
 func (p *Plan) compileInputs(u *Unit) []string {
-	var ins []string
-	for _, d := range u.Deps {
-		switch {
-		case d.IsRun:
-			continue
-		case !d.Linkable || d.J.Mode == "doc":
-			continue // bins for integration tests: needed only at run time
-		case OnlyNeedsRmeta(u, d) || d.CheckMode:
-			ins = append(ins, d.Rmeta)
-		default:
-			ins = append(ins, d.Linkables...)
-		}
-	}
-	if u.ReqUpstream && !u.CheckMode {
-		seen := map[*Unit]bool{}
-		var walk func(x *Unit)
-		walk = func(x *Unit) {
-			for _, d := range x.Deps {
-				if d.IsRun || !d.Linkable || seen[d] {
-					continue
-				}
-				seen[d] = true
-				ins = append(ins, d.Linkables...)
-				if !d.IsProcMacro {
-					walk(d)
-				}
-			}
-		}
-		walk(u)
-	}
+	ins := p.ViewFiles(u)
 	for _, r := range u.ToLink {
 		ins = append(ins, r.RunOutputFile())
 	}

@@ -8,22 +8,39 @@ import (
 	"rbuild/graph"
 )
 
-// criticalPath gives each action the length (in actions) of the longest
-// chain of consumers below it. Starting the longest chain first is what
-// keeps both cores busy to the end of a build; cargo orders its queue the
-// same way (by dependency depth). Recorded durations can refine it later.
-func criticalPath(g *graph.Graph) []int {
-	prio := make([]int, len(g.Actions))
+// Cost is what an action is expected to take: Total until it exits, Early
+// until it announces its early output (a lib's .rmeta; 0 if it has none).
+type Cost struct {
+	Total, Early time.Duration
+}
+
+// criticalPath gives each action the expected time from its start to the
+// end of the longest chain of consumers below it, so that the dispatcher
+// starts the work the build's end waits on first. A consumer of an early
+// output can start once that output is announced, not when its producer
+// exits. Without cost estimates (cost nil) every action costs one unit:
+// the longest chain counted in actions.
+func criticalPath(g *graph.Graph, cost func(*graph.Action) Cost) []int64 {
+	prio := make([]int64, len(g.Actions))
 	order := g.Order()
 	for i := len(order) - 1; i >= 0; i-- {
 		a := g.Actions[order[i]]
-		best := 0
+		c := Cost{Total: 1}
+		if cost != nil {
+			c = cost(a)
+		}
+		total := int64(max(c.Total, 1))
+		best := total
 		for _, o := range a.Outputs {
-			for _, c := range g.Consumers(o) {
-				best = max(best, prio[c])
+			ready := total
+			if g.Files[o].Early && c.Early > 0 {
+				ready = int64(min(c.Early, c.Total))
+			}
+			for _, cons := range g.Consumers(o) {
+				best = max(best, ready+prio[cons])
 			}
 		}
-		prio[a.ID] = best + 1
+		prio[a.ID] = best
 	}
 	return prio
 }
@@ -42,7 +59,7 @@ type runQueue struct {
 	preparing int // freshness checks in flight: their commands may outrank what is queued
 }
 
-func newRunQueue(prio []int) *runQueue {
+func newRunQueue(prio []int64) *runQueue {
 	q := &runQueue{items: queuedHeap{prio: prio}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
@@ -104,7 +121,7 @@ func (q *runQueue) close() {
 
 type queuedHeap struct {
 	q    []queued
-	prio []int
+	prio []int64
 }
 
 func (h queuedHeap) Len() int { return len(h.q) }

@@ -45,6 +45,7 @@ type Result struct {
 	Stdout           []byte
 	Stderr           []byte // non-diagnostic stderr
 	Start, End       time.Time
+	Early            time.Time // when the early output was announced (zero if none)
 	Warnings, Errors int
 }
 
@@ -54,6 +55,9 @@ type Options struct {
 	Status    *Status
 	Color     bool
 	Verbose   bool
+	// Cost estimates each action's duration (e.g. from earlier builds) to
+	// order ready work by critical path; nil counts actions instead.
+	Cost func(*graph.Action) Cost
 }
 
 // Stats counts what happened, for the summary and for tests.
@@ -111,7 +115,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	stopping := false
 	var failures int
 	var wg sync.WaitGroup
-	q := newRunQueue(criticalPath(g))
+	q := newRunQueue(criticalPath(g, opt.Cost))
 	var stopped atomic.Bool
 	dispatchDone := make(chan struct{})
 	go func() {
@@ -281,6 +285,7 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 		switch m.Kind {
 		case MsgArtifact:
 			if id, ok := g.Lookup(m.Artifact); ok && g.Files[id].Early && g.Files[id].Producer == a.ID {
+				res.Early = time.Now()
 				events <- event{action: a.ID, file: id, early: true}
 			}
 		case MsgDiagnostic:

@@ -187,3 +187,57 @@ func TestRunCancel(t *testing.T) {
 		t.Fatalf("cancel took %v: children not killed", time.Since(t0))
 	}
 }
+
+func TestRunPriorityByCost(t *testing.T) {
+	dir := t.TempDir()
+	// Same graph as above, but y is known to take far longer than the whole
+	// x chain: with costs, y goes first.
+	g, w := buildGraph(t, dir, map[string][2][]string{
+		"x1": {nil, {"x1"}}, "x2": {{"x1"}, {"x2"}}, "x3": {{"x2"}, {"x3"}},
+		"y": {nil, {"y"}},
+	}, map[string]string{
+		"x1": "touch $D/x1", "x2": "touch $D/x2", "x3": "touch $D/x3", "y": "touch $D/y",
+	})
+	cost := func(a *graph.Action) Cost {
+		if a.Name == "y" {
+			return Cost{Total: 10 * time.Second}
+		}
+		return Cost{Total: time.Second}
+	}
+	if _, err := Run(context.Background(), g, w, Options{Jobs: 1, Cost: cost}); err != nil {
+		t.Fatal(err)
+	}
+	if w.finished[0] != "y" {
+		t.Errorf("order %v: the costliest chain should run first", w.finished)
+	}
+}
+
+func TestCriticalPathUsesEarlyOutputs(t *testing.T) {
+	dir := t.TempDir()
+	// a's consumer b needs only a's early rmeta, announced after 1s of a's
+	// 10s: a's path is max(10, 1+b) = 10 for a short b, 1+20 = 21 for a long b.
+	g, _ := buildGraph(t, dir, map[string][2][]string{
+		"a": {nil, {"a.rmeta!", "a.rlib"}},
+		"b": {{"a.rmeta"}, {"b"}},
+	}, map[string]string{"a": "true", "b": "true"})
+	for _, tc := range []struct {
+		b    time.Duration
+		want int64
+	}{{time.Second, int64(10 * time.Second)}, {20 * time.Second, int64(21 * time.Second)}} {
+		prio := criticalPath(g, func(x *graph.Action) Cost {
+			if x.Name == "a" {
+				return Cost{Total: 10 * time.Second, Early: time.Second}
+			}
+			return Cost{Total: tc.b}
+		})
+		var a *graph.Action
+		for _, x := range g.Actions {
+			if x.Name == "a" {
+				a = x
+			}
+		}
+		if prio[a.ID] != tc.want {
+			t.Errorf("b=%v: prio(a) = %v, want %v", tc.b, time.Duration(prio[a.ID]), time.Duration(tc.want))
+		}
+	}
+}

@@ -20,11 +20,15 @@ type Kind int
 const (
 	Compile   Kind = iota // rustc producing a library, binary, test or check output
 	RunScript             // running a build script
+	Link                  // rustc -Z link-only: objects and rlibs into an executable
 )
 
 func (k Kind) String() string {
-	if k == RunScript {
+	switch k {
+	case RunScript:
 		return "run"
+	case Link:
+		return "link"
 	}
 	return "compile"
 }

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Benchmarks on the Debian-crates workspace, rbuild and cargo side by side
@@ -46,19 +47,44 @@ func BenchmarkDebianNoop(b *testing.B) {
 	})
 }
 
+// BenchmarkDebianClean alternates a clean rbuild build and a clean cargo
+// build in every iteration, so that drift in the machine's speed (other
+// load, thermal state, page cache) hits both sides alike. It reports each
+// side's seconds per build and their ratio: with rbuild's per-user
+// duration history (what a user has after any earlier build of these
+// crates) and without it (the first build ever).
 func BenchmarkDebianClean(b *testing.B) {
 	dir := debianWorkspace(b)
-	cargoTarget := filepath.Join(b.TempDir(), "ct")
-	b.Run("rbuild", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			os.RemoveAll(filepath.Join(dir, "target"))
-			mustRbuild(b, dir, nil, "build")
+	for _, history := range []bool{true, false} {
+		name := "history"
+		if !history {
+			name = "no-history"
 		}
-	})
-	b.Run("cargo", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			os.RemoveAll(cargoTarget)
-			benchCargo(b, dir, cargoTarget, "build")
-		}
-	})
+		b.Run(name, func(b *testing.B) {
+			cacheDir := b.TempDir()
+			env := []string{"RBUILD_CACHE_DIR=" + cacheDir}
+			cargoTarget := filepath.Join(b.TempDir(), "ct")
+			if history {
+				os.RemoveAll(filepath.Join(dir, "target"))
+				mustRbuild(b, dir, env, "build")
+			}
+			var rb, cg time.Duration
+			for i := 0; i < b.N; i++ {
+				os.RemoveAll(filepath.Join(dir, "target"))
+				os.RemoveAll(cargoTarget)
+				if !history {
+					os.RemoveAll(filepath.Join(cacheDir, "durations.json"))
+				}
+				start := time.Now()
+				mustRbuild(b, dir, env, "build")
+				mid := time.Now()
+				benchCargo(b, dir, cargoTarget, "build")
+				rb += mid.Sub(start)
+				cg += time.Since(mid)
+			}
+			b.ReportMetric(rb.Seconds()/float64(b.N), "rbuild-s/op")
+			b.ReportMetric(cg.Seconds()/float64(b.N), "cargo-s/op")
+			b.ReportMetric(rb.Seconds()/cg.Seconds(), "rbuild/cargo")
+		})
+	}
 }

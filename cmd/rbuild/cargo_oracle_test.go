@@ -49,6 +49,8 @@ func TestCommandsMatchCargo(t *testing.T) {
 var (
 	hexHash  = regexp.MustCompile(`[0-9a-f]{16}`)
 	rustcBin = regexp.MustCompile("^\\S*/rustc ")
+	viewDir  = regexp.MustCompile(`/views/[^/ ]+`)
+	outDir   = regexp.MustCompile(`--out-dir (\S+)/(deps|examples|bins/[^/ ]+)`)
 )
 
 // runningLines extracts "Running `…`" commands, normalized and sorted.
@@ -61,7 +63,16 @@ func runningLines(out, targetDir string) []string {
 			continue
 		}
 		cmd = strings.TrimSuffix(cmd, "`")
+		if strings.Contains(cmd, " -Z link-only ") {
+			continue // the second half of rbuild's split executables
+		}
+		cmd = strings.ReplaceAll(cmd, " -Z no-link", "")
 		cmd = strings.ReplaceAll(cmd, targetDir, "$T")
+		// rbuild's deliberate layout differences: each compile's exact
+		// dependency view stands for cargo's shared deps dir, and each
+		// executable has its own directory.
+		cmd = viewDir.ReplaceAllString(cmd, "/deps")
+		cmd = outDir.ReplaceAllString(cmd, "--out-dir $1/OUT")
 		cmd = hexHash.ReplaceAllString(cmd, "H")
 		cmd = rustcBin.ReplaceAllString(cmd, "rustc ")
 		lines = append(lines, cmd)

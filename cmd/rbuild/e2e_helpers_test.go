@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	rbuildBin = filepath.Join(dir, "rbuild")
+	// Per-user state (durations, later the artifact cache) stays out of
+	// the developer's home.
+	os.Setenv("RBUILD_CACHE_DIR", filepath.Join(dir, "cache"))
 	out, err := exec.Command("go", "build", "-o", rbuildBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build rbuild: %v\n%s", err, out)

@@ -145,8 +145,9 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	s.work = w
 	tracePhase("records")
 	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
-		Status: s.status, Color: s.color, Verbose: o.verbose > 0})
+		Status: s.status, Color: s.color, Verbose: o.verbose > 0, Cost: w.history.cost})
 	s.status.Done()
+	w.history.save()
 	s.stats = stats
 	lastSession = s
 	tracePhase("execute")

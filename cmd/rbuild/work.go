@@ -33,6 +33,7 @@ type work struct {
 	deps    map[graph.ActionID][]cutoff.Stamp
 	cmds    map[graph.ActionID]*cargometa.Command
 	prev    map[graph.ActionID]*cutoff.Record
+	history *durationHistory
 }
 
 type explainEntry struct {
@@ -43,7 +44,7 @@ type explainEntry struct {
 }
 
 func newWork(s *session) *work {
-	w := &work{s: s, hasher: cutoff.NewHasher(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
+	w := &work{s: s, hasher: cutoff.NewHasher(), history: loadDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
 		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
 		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
 		prev: map[graph.ActionID]*cutoff.Record{}}
@@ -75,6 +76,9 @@ func actionLabel(a *graph.Action) string {
 	case u.CheckMode:
 		kind += " check"
 	}
+	if a.Kind == graph.Link {
+		kind += " link"
+	}
 	name := u.Pkg.Name
 	if u.J.Target.Name != strings.ReplaceAll(u.Pkg.Name, "-", "_") && u.J.Target.Name != u.Pkg.Name && !u.IsBuildScript {
 		kind += " " + u.J.Target.Name
@@ -105,11 +109,22 @@ func (w *work) buildOutput(r *cargometa.Unit) (*cargometa.BuildOutput, error) {
 	return bo, nil
 }
 
-func (w *work) command(u *cargometa.Unit) (*cargometa.Command, error) {
+func (w *work) command(a *graph.Action) (*cargometa.Command, error) {
+	u := unitOf(a)
 	if u.IsRun {
 		return w.s.plan.RunCommand(u, w.buildOutput)
 	}
-	return w.s.plan.CompileCommand(u, w.buildOutput)
+	c, err := w.s.plan.CompileCommand(u, w.buildOutput)
+	if err != nil || a.Kind != graph.Link {
+		return c, err
+	}
+	return w.s.plan.LinkCommand(u, c), nil
+}
+
+// ownsUplifts tells whether a makes u's uplifted files: the link of a
+// split executable, the compile otherwise.
+func ownsUplifts(a *graph.Action) bool {
+	return a.Kind == graph.Link || !unitOf(a).SplitLink
 }
 
 func commandHash(c *cargometa.Command) cutoff.Hash {
@@ -120,7 +135,7 @@ func commandHash(c *cargometa.Command) cutoff.Hash {
 
 func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, error) {
 	u := unitOf(a)
-	c, err := w.command(u)
+	c, err := w.command(a)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +175,11 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		if v.Restamped {
 			w.restamp(a, prev)
 		}
-		for _, up := range u.Uplifts {
-			if err := uplift(up[0], up[1]); err != nil {
-				return nil, err
+		if ownsUplifts(a) {
+			for _, up := range u.Uplifts {
+				if err := uplift(up[0], up[1]); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return nil, nil
@@ -170,8 +187,13 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if err := w.s.log.Invalidate(a.Name); err != nil {
 		return nil, fmt.Errorf("write build log: %w", err)
 	}
-	if err := prepareDirs(u); err != nil {
+	if err := prepareDirs(u, a.Kind); err != nil {
 		return nil, err
+	}
+	if !u.IsRun {
+		if err := makeView(u.ViewDir, w.s.plan.ViewFiles(u)); err != nil {
+			return nil, err
+		}
 	}
 	cmd := &executor.Cmd{Argv: c.Argv, Env: env, Dir: c.Dir, Rustc: !u.IsRun}
 	if u.IsRun {
@@ -185,6 +207,8 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		cmd.Verb, cmd.Text = "Compiling", u.Label
 		if u.CheckMode {
 			cmd.Verb = "Checking"
+		} else if a.Kind == graph.Link {
+			cmd.Verb = "Linking"
 		}
 	}
 	w.mu.Unlock()
@@ -219,8 +243,18 @@ func (w *work) setExplain(a *graph.Action, ran bool, reason string) {
 }
 
 // prepareDirs creates output directories (rustc does not, P14) and removes
-// a stale .rlib next to the .rmeta about to be written (P13).
-func prepareDirs(u *cargometa.Unit) error {
+// a stale .rlib next to the .rmeta about to be written (P13), and an
+// executable's objects and .rlink before its compile writes new ones (the
+// next link must not pick up an object of a codegen unit that is gone).
+func prepareDirs(u *cargometa.Unit, kind graph.Kind) error {
+	if u.SplitLink && kind == graph.Compile {
+		ents, _ := os.ReadDir(u.OutDir)
+		for _, e := range ents {
+			if n := e.Name(); strings.HasSuffix(n, ".rcgu.o") || strings.HasSuffix(n, ".rlink") {
+				os.Remove(filepath.Join(u.OutDir, n))
+			}
+		}
+	}
 	dirs := []string{u.OutDir}
 	if u.IsRun {
 		dirs = append(dirs, u.OutDirEnv())
@@ -273,12 +307,23 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	c, deps := w.cmds[a.ID], w.deps[a.ID]
 	w.mu.Unlock()
 	rec := &cutoff.Record{Cmd: commandHash(c), Deps: deps, Start: res.Start.UnixNano(), End: res.End.UnixNano()}
+	w.history.record(a, res)
 	env := cmd.Env
 	var err error
-	if u.IsRun {
+	switch {
+	case u.IsRun:
 		err = w.finishRun(u, res, env, rec)
-	} else {
+	case a.Kind == graph.Link:
+		removeLinkTemps(u.OutDir)
+	default:
 		err = w.finishCompile(u, c, res, rec)
+	}
+	if err == nil && ownsUplifts(a) {
+		for _, up := range u.Uplifts {
+			if err = uplift(up[0], up[1]); err != nil {
+				break
+			}
+		}
 	}
 	if err != nil {
 		return err
@@ -314,11 +359,6 @@ func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *execu
 		rec.Inputs = append(rec.Inputs, w.inputStamp(f, res.Start))
 	}
 	rec.EnvDeps = di.EnvDeps
-	for _, up := range u.Uplifts {
-		if err := uplift(up[0], up[1]); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"rbuild/executor"
+	"rbuild/graph"
+)
+
+// durationHistory remembers how long each action took, per user rather
+// than per target dir, so that a clean build (target/ deleted) and another
+// workspace using the same registry crates (whose action names carry
+// path-independent metadata hashes) schedule by measured cost. It is a
+// hint: a missing, stale or corrupt file only costs scheduling quality.
+type durationHistory struct {
+	path string
+	mu   sync.Mutex
+	old  map[string][2]int64 // action name → total, early (µs)
+	new  map[string][2]int64
+}
+
+// historyCap bounds the file: entries not refreshed by the latest build
+// are dropped beyond it.
+const historyCap = 20000
+
+// userCacheDir is where per-user state lives: $RBUILD_CACHE_DIR, else the
+// platform cache dir (~/.cache/rbuild).
+func userCacheDir() string {
+	if d := os.Getenv("RBUILD_CACHE_DIR"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "rbuild")
+}
+
+func loadDurationHistory() *durationHistory {
+	h := &durationHistory{old: map[string][2]int64{}, new: map[string][2]int64{}}
+	dir := userCacheDir()
+	if dir == "" {
+		return h
+	}
+	h.path = filepath.Join(dir, "durations.json")
+	if data, err := os.ReadFile(h.path); err == nil {
+		if json.Unmarshal(data, &h.old) != nil {
+			h.old = map[string][2]int64{}
+		}
+	}
+	return h
+}
+
+// cost estimates a; actions never seen get a typical cost for their kind.
+func (h *durationHistory) cost(a *graph.Action) executor.Cost {
+	if d, ok := h.old[a.Name]; ok {
+		return executor.Cost{Total: time.Duration(d[0]) * time.Microsecond, Early: time.Duration(d[1]) * time.Microsecond}
+	}
+	if a.Kind == graph.RunScript {
+		return executor.Cost{Total: 30 * time.Millisecond}
+	}
+	return executor.Cost{Total: 400 * time.Millisecond, Early: 200 * time.Millisecond}
+}
+
+func (h *durationHistory) record(a *graph.Action, r *executor.Result) {
+	d := [2]int64{r.End.Sub(r.Start).Microseconds(), 0}
+	if !r.Early.IsZero() {
+		d[1] = r.Early.Sub(r.Start).Microseconds()
+	}
+	h.mu.Lock()
+	h.new[a.Name] = d
+	h.mu.Unlock()
+}
+
+// save merges this build's durations into the file (write to a temporary
+// file, then rename: a concurrent rbuild sees the old or the new file).
+func (h *durationHistory) save() {
+	if h.path == "" || len(h.new) == 0 {
+		return
+	}
+	merged := make(map[string][2]int64, len(h.old)+len(h.new))
+	for k, v := range h.old {
+		if len(merged) >= historyCap-len(h.new) {
+			break
+		}
+		merged[k] = v
+	}
+	for k, v := range h.new {
+		merged[k] = v
+	}
+	data, err := json.Marshal(merged)
+	if err != nil {
+		return
+	}
+	if os.MkdirAll(filepath.Dir(h.path), 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(h.path), "durations-*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), h.path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
