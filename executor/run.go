@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,8 +75,22 @@ type event struct {
 	file   graph.FileID // for early artifacts
 	early  bool
 	ran    bool
+	later  *Later
 	err    error
 }
+
+// Later, returned by Prepare, postpones a decision. The executor runs the
+// actions in Rerun again (Prepare is asked anew for each, in dependency
+// order among them), waits until every action in After and Rerun has
+// finished, and then calls Prepare for the postponed action again. A
+// compile that would skip uses After to wait for the finished outputs of a
+// dependency whose early output released it; one that must run uses Rerun
+// to repair stale dependencies before rustc loads them.
+type Later struct {
+	After, Rerun []graph.ActionID
+}
+
+func (l *Later) Error() string { return "postponed" }
 
 // Run executes every action of g in dependency order with at most
 // opt.Jobs processes, starting metadata-only dependents as soon as rustc
@@ -153,6 +168,11 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			prepareSem <- struct{}{}
 			cmd, err := w.Prepare(ctx, a)
 			<-prepareSem
+			if l := (*Later)(nil); errors.As(err, &l) {
+				q.preparingDone()
+				events <- event{action: a.ID, later: l}
+				return
+			}
 			if err != nil || cmd == nil {
 				q.preparingDone()
 				events <- event{action: a.ID, err: err}
@@ -179,6 +199,65 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		}
 	}
 	done := make([]bool, n)
+	waiters := map[graph.ActionID][]graph.ActionID{} // action → postponed actions waiting for it
+	waitCount := make([]int, n)
+	rerunning := make([]bool, n)
+	rerunPending := make([]int, n)
+	// postpone parks a until l's actions are done, starting the reruns.
+	postpone := func(a graph.ActionID, l *Later) {
+		var fresh []graph.ActionID
+		for _, r := range l.Rerun {
+			if done[r] && !rerunning[r] {
+				rerunning[r], done[r] = true, false
+				fresh = append(fresh, r)
+			}
+		}
+		for _, r := range fresh {
+			for _, in := range g.Actions[r].Inputs {
+				if p := g.Files[in].Producer; p != graph.NoAction && rerunning[p] {
+					rerunPending[r]++
+				}
+			}
+		}
+		for _, r := range fresh {
+			stats.Total++
+			st.Total(stats.Total)
+			if rerunPending[r] == 0 {
+				start(g.Actions[r])
+			}
+		}
+		for _, x := range append(append([]graph.ActionID{}, l.After...), l.Rerun...) {
+			if !done[x] && !slices.Contains(waiters[x], a) {
+				waiters[x] = append(waiters[x], a)
+				waitCount[a]++
+			}
+		}
+		if waitCount[a] == 0 {
+			start(g.Actions[a])
+		}
+	}
+	// finished wakes what waited for x.
+	finished := func(x graph.ActionID) {
+		if rerunning[x] {
+			rerunning[x] = false
+			for _, o := range g.Actions[x].Outputs {
+				for _, c := range g.Consumers(o) {
+					if rerunning[c] && rerunPending[c] > 0 {
+						if rerunPending[c]--; rerunPending[c] == 0 && !stopping {
+							start(g.Actions[c])
+						}
+					}
+				}
+			}
+		}
+		ws := waiters[x]
+		delete(waiters, x)
+		for _, w := range ws {
+			if waitCount[w]--; waitCount[w] == 0 && !stopping {
+				start(g.Actions[w])
+			}
+		}
+	}
 	for running > 0 {
 		ev := <-events
 		if ev.early {
@@ -186,6 +265,12 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			continue
 		}
 		running--
+		if ev.later != nil {
+			if !stopping {
+				postpone(ev.action, ev.later)
+			}
+			continue
+		}
 		done[ev.action] = true
 		a := g.Actions[ev.action]
 		st.Finished(a.Label)
@@ -211,6 +296,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			for _, o := range a.Outputs {
 				release(o)
 			}
+			finished(a.ID)
 		}
 	}
 	q.close()

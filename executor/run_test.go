@@ -241,3 +241,68 @@ func TestCriticalPathUsesEarlyOutputs(t *testing.T) {
 		}
 	}
 }
+
+// laterWork postpones chosen actions once, through Later.
+type laterWork struct {
+	*fakeWork
+	g       *graph.Graph
+	later   map[string]*Later
+	prepped map[string]int
+}
+
+func (w *laterWork) Prepare(ctx context.Context, a *graph.Action) (*Cmd, error) {
+	w.mu.Lock()
+	w.prepped[a.Name]++
+	l := w.later[a.Name]
+	delete(w.later, a.Name)
+	w.mu.Unlock()
+	if l != nil {
+		return nil, l
+	}
+	return w.fakeWork.Prepare(ctx, a)
+}
+
+func TestRunLaterRerunsAndWaits(t *testing.T) {
+	dir := t.TempDir()
+	// x1 → x2 → y: y first asks for x1 and x2 to run again (a repair),
+	// which must happen in order, then runs itself. z waits for y.
+	g, fw := buildGraph(t, dir, map[string][2][]string{
+		"x1": {nil, {"x1"}}, "x2": {{"x1"}, {"x2"}}, "y": {{"x2"}, {"y"}}, "z": {nil, {"z"}},
+	}, map[string]string{
+		"x1": "echo . >> $D/x1.log; touch $D/x1", "x2": "echo . >> $D/x2.log; touch $D/x2",
+		"y": "touch $D/y", "z": "touch $D/z",
+	})
+	id := func(name string) graph.ActionID {
+		for _, a := range g.Actions {
+			if a.Name == name {
+				return a.ID
+			}
+		}
+		t.Fatalf("no action %s", name)
+		return 0
+	}
+	w := &laterWork{fakeWork: fw, g: g, prepped: map[string]int{}, later: map[string]*Later{
+		"y": {Rerun: []graph.ActionID{id("x2"), id("x1")}},
+		"z": {After: []graph.ActionID{id("y")}},
+	}}
+	stats, err := Run(context.Background(), g, w, Options{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"x1.log", "x2.log"} {
+		data, _ := os.ReadFile(filepath.Join(dir, f))
+		if len(data) != 4 {
+			t.Errorf("%s: ran %d times, want 2", f, len(data)/2)
+		}
+	}
+	order := strings.Join(w.finished, " ")
+	if !strings.HasSuffix(order, "x1 x2 y z") {
+		t.Errorf("finish order %q: the repair must run x1 then x2, then y, then z", order)
+	}
+	if w.prepped["y"] != 2 || w.prepped["z"] != 2 {
+		t.Errorf("prepared y %d, z %d times; want 2 each", w.prepped["y"], w.prepped["z"])
+	}
+	if stats.Ran != 6 || stats.NotRun != 0 {
+		t.Errorf("stats %+v", stats)
+	}
+}
