@@ -81,6 +81,15 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	default:
 		add("--emit=dep-info,link")
 	}
+	if u.Interface {
+		// The interface fingerprint needs the crates rustc loaded; and
+		// optimised code must not inline this crate's bodies into its
+		// dependents (rustc-facts.md rows 2–3) unless incremental.
+		add("-Z", "binary-dep-depinfo")
+		if prof.OptLevel != "0" && !prof.Incremental {
+			add("-Z", "cross-crate-inline-threshold=never")
+		}
+	}
 	if (u.ForHost && !u.IsBuildScript) || (slices.Contains(j.Target.CrateTypes, "dylib") && !u.Primary) {
 		add("-C", "prefer-dynamic")
 	}

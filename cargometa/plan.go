@@ -55,6 +55,9 @@ type Unit struct {
 	// that an upstream change that leaves the interface alone costs only
 	// the link (design.md "The graph").
 	SplitLink bool
+	// Interface: dependents' compiles may be judged by this lib's
+	// interface fingerprint (EnableInterfaceCutoff).
+	Interface bool
 
 	ProfDir   string   // rbuild's profile dir for this unit's kind
 	UpliftDir string   // cargo's profile dir, where users look for binaries

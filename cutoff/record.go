@@ -15,6 +15,45 @@ type Record struct {
 	Outputs []Stamp  `json:"out"`
 	Start   int64    `json:"t0"`
 	End     int64    `json:"t1"`
+
+	// Interface cutoff (lib compiles and their dependents).
+	//
+	// Ifaces holds, for each dependency file judged by its producer's
+	// interface, that fingerprint; Deps keeps the exact stamp (what the
+	// compile was built against: a later mismatch makes it stale).
+	Ifaces []Fingerprint `json:"if,omitempty"`
+	// Iface is this crate's own interface fingerprint.
+	Iface *Hash `json:"iface,omitempty"`
+	// Epoch lists the exact hashes of this crate's .rmeta and .rlib over
+	// its builds since one last removed an exported symbol: a dependent
+	// compiled against any of them still links (rustc-facts.md §5).
+	Epoch []Hash `json:"epoch,omitempty"`
+}
+
+// Fingerprint is a dependency file's interface fingerprint.
+type Fingerprint struct {
+	Path string `json:"p"`
+	Hash Hash   `json:"h"`
+}
+
+// IfaceOf returns the recorded fingerprint for path.
+func (r *Record) IfaceOf(path string) (Hash, bool) {
+	for _, f := range r.Ifaces {
+		if f.Path == path {
+			return f.Hash, true
+		}
+	}
+	return Hash{}, false
+}
+
+// DepHash returns the recorded exact hash of dependency file path.
+func (r *Record) DepHash(path string) (Hash, bool) {
+	for _, s := range r.Deps {
+		if s.Path == path {
+			return s.Hash, true
+		}
+	}
+	return Hash{}, false
 }
 
 func (r *Record) Encode() []byte {

@@ -2,12 +2,17 @@ package cutoff
 
 import (
 	"path/filepath"
+	"strings"
 )
 
 // Current is what an action would be run with now.
 type Current struct {
-	Cmd     Hash
-	Deps    []Stamp  // declared inputs, hashed now
+	Cmd  Hash
+	Deps []Stamp // declared inputs, hashed now
+	// Iface gives, for dependency files judged by their producer's
+	// interface, the fingerprint now: an exact change with an equal
+	// fingerprint does not make the action run.
+	Iface   map[string]Hash
 	Outputs []string // files the action must leave
 	Env     func(name string) (string, bool)
 }
@@ -20,6 +25,9 @@ type Verdict struct {
 	// Restamped is true when some stamp changed but its content did not
 	// (a touch): the record should be rewritten with the new stamps.
 	Restamped bool
+	// CutOff lists the dependency files whose content changed while their
+	// interface did not: the action was skipped because of the cutoff.
+	CutOff []string
 }
 
 // Decide compares the previous record with the current state. The order of
@@ -39,12 +47,25 @@ func Decide(prev *Record, cur *Current, h *Hasher) (Verdict, error) {
 	if len(prev.Deps) != len(cur.Deps) {
 		return Verdict{Run: true, Reason: "set of dependencies changed"}, nil
 	}
-	for _, s := range cur.Deps {
-		if oh, ok := old[s.Path]; !ok || oh != s.Hash {
-			return Verdict{Run: true, Reason: "dependency " + filepath.Base(s.Path) + " changed"}, nil
-		}
-	}
 	v := Verdict{}
+	for _, s := range cur.Deps {
+		oh, ok := old[s.Path]
+		if !ok {
+			return Verdict{Run: true, Reason: "set of dependencies changed"}, nil
+		}
+		if oh == s.Hash {
+			continue
+		}
+		fp, judged := cur.Iface[s.Path]
+		if was, recorded := prev.IfaceOf(s.Path); judged && recorded && was == fp {
+			v.CutOff = append(v.CutOff, s.Path)
+			continue
+		}
+		if judged {
+			return Verdict{Run: true, Reason: "interface of " + filepath.Base(s.Path) + " changed"}, nil
+		}
+		return Verdict{Run: true, Reason: "dependency " + filepath.Base(s.Path) + " changed"}, nil
+	}
 	for _, s := range prev.Inputs {
 		now, err := h.Stamp(s.Path)
 		if err != nil {
@@ -86,5 +107,12 @@ func Decide(prev *Record, cur *Current, h *Hasher) (Verdict, error) {
 		}
 	}
 	v.Reason = "up to date"
+	if len(v.CutOff) > 0 {
+		names := make([]string, len(v.CutOff))
+		for i, p := range v.CutOff {
+			names[i] = filepath.Base(p)
+		}
+		v.Reason = "interface of " + strings.Join(names, ", ") + " unchanged"
+	}
 	return v, nil
 }

@@ -67,6 +67,8 @@ func runningLines(out, targetDir string) []string {
 			continue // the second half of rbuild's split executables
 		}
 		cmd = strings.ReplaceAll(cmd, " -Z no-link", "")
+		cmd = strings.ReplaceAll(cmd, " -Z binary-dep-depinfo", "")
+		cmd = strings.ReplaceAll(cmd, " -Z cross-crate-inline-threshold=never", "")
 		cmd = strings.ReplaceAll(cmd, targetDir, "$T")
 		// rbuild's deliberate layout differences: each compile's exact
 		// dependency view stands for cargo's shared deps dir, and each

@@ -27,6 +27,8 @@ type options struct {
 	testFilter    []string // test TESTNAME
 	release       bool
 	profile       string
+	cutoff        string // interface (default), exact or off
+	strictSpans   bool
 }
 
 // flagSpec says how a cargo flag is passed on.
@@ -51,7 +53,7 @@ var cargoFlags = map[string]flagSpec{
 }
 
 func parseArgs(args []string) (*options, error) {
-	o := &options{color: "auto"}
+	o := &options{color: "auto", cutoff: "interface"}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command given")
 	}
@@ -121,6 +123,19 @@ func parseArgs(args []string) (*options, error) {
 				return nil, fmt.Errorf("-d: only `-d explain` is supported")
 			}
 			o.explain = true
+			continue
+		case "--cutoff":
+			v, err := value()
+			if err != nil {
+				return nil, err
+			}
+			if v != "interface" && v != "exact" && v != "off" {
+				return nil, fmt.Errorf("--cutoff: want interface, exact or off")
+			}
+			o.cutoff = v
+			continue
+		case "--strict-spans":
+			o.strictSpans = true
 			continue
 		case "--color":
 			v, err := value()

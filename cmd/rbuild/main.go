@@ -147,6 +147,7 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
 		Status: s.status, Color: s.color, Verbose: o.verbose > 0, Cost: w.history.cost})
 	s.status.Done()
+	w.flushParked()
 	w.history.save()
 	s.stats = stats
 	lastSession = s
@@ -162,7 +163,7 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 		s.status.Verb("Finished", fmt.Sprintf("`%s` profile [%s] target(s) in %s", o.profileName(),
 			profileDescription(s.plan), formatDuration(time.Since(s.started))))
 		if o.verbose > 0 || stats.Ran > 0 {
-			fmt.Fprintf(os.Stderr, "rbuild: %d ran, %d up to date\n", stats.Ran, stats.UpToDate)
+			fmt.Fprintln(os.Stderr, summaryLine(w, stats))
 		}
 	}
 	return s, stats, nil

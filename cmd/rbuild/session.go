@@ -78,6 +78,9 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	if o.cutoff == "interface" {
+		s.plan.EnableInterfaceCutoff()
+	}
 	tracePhase("plan")
 	if s.graph, err = s.plan.Graph(); err != nil {
 		s.close()

@@ -34,6 +34,7 @@ type work struct {
 	cmds    map[graph.ActionID]*cargometa.Command
 	prev    map[graph.ActionID]*cutoff.Record
 	history *durationHistory
+	iface   *ifaceState
 }
 
 type explainEntry struct {
@@ -47,7 +48,7 @@ func newWork(s *session) *work {
 	w := &work{s: s, hasher: cutoff.NewHasher(), history: loadDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
 		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
 		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
-		prev: map[graph.ActionID]*cutoff.Record{}}
+		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph)}
 	for _, a := range s.graph.Actions {
 		w.explain[a.ID] = explainEntry{Label: actionLabel(a), Action: a.Name, Reason: "not reached"}
 		if rec, ok := s.log.Get(a.Name); ok {
@@ -166,11 +167,24 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	prev := w.prev[a.ID]
 	w.deps[a.ID], w.cmds[a.ID] = deps, c
 	w.mu.Unlock()
+	var unknown []graph.ActionID
+	cur.Iface, unknown = w.ifaceInputs(a, prev)
 	v, err := cutoff.Decide(prev, cur, w.hasher)
 	if err != nil {
 		return nil, err
 	}
+	if err := w.decideInterface(a, prev, &v, unknown); err != nil {
+		return nil, err // *executor.Later: decided again later
+	}
 	w.setExplain(a, v.Run, v.Reason)
+	w.mu.Lock()
+	if v.Run {
+		w.iface.ran[a.ID] = true
+		w.iface.stale[a.ID] = false
+	} else {
+		w.iface.finished[a.ID] = true
+	}
+	w.mu.Unlock()
 	if !v.Run {
 		if v.Restamped {
 			w.restamp(a, prev)
@@ -341,10 +355,36 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 		}
 		rec.Outputs = append(rec.Outputs, st)
 	}
+	w.mu.Lock()
+	w.iface.finished[a.ID] = true
+	switch {
+	case a.Kind == graph.Link:
+		w.iface.linked++
+		if !w.iface.ran[w.compileOf(a)] {
+			w.iface.relinked++
+		}
+	case u.IsRun:
+		w.iface.scripts++
+	default:
+		w.iface.compiled++
+	}
+	w.mu.Unlock()
+	if a.Kind == graph.Compile && !u.IsRun && !w.finishInterface(a, rec) {
+		w.mu.Lock()
+		w.iface.parked = append(w.iface.parked, parkedRecord{a, rec})
+		w.mu.Unlock()
+		return nil
+	}
 	if err := w.s.log.Put(rlogRecord(a.Name, rec)); err != nil {
 		return fmt.Errorf("write build log: %w", err)
 	}
 	return nil
+}
+
+// compileOf returns the compile action of a split executable's link.
+func (w *work) compileOf(link *graph.Action) graph.ActionID {
+	id, _ := w.s.graph.Lookup(unitOf(link).Rlink)
+	return w.s.graph.Files[id].Producer
 }
 
 func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *executor.Result, rec *cutoff.Record) error {
@@ -355,6 +395,11 @@ func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *execu
 	for _, f := range di.Files {
 		if !filepath.IsAbs(f) {
 			f = filepath.Join(c.Dir, f)
+		}
+		// -Z binary-dep-depinfo lists the crates rustc loaded: declared
+		// inputs (judged by the cutoff) and the toolchain's, not sources.
+		if strings.HasPrefix(f, u.ViewDir+string(filepath.Separator)) || w.isToolchainFile(f) {
+			continue
 		}
 		rec.Inputs = append(rec.Inputs, w.inputStamp(f, res.Start))
 	}
