@@ -335,7 +335,10 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Env = append([]string(nil), c.Env...)
 	cmd.Dir = c.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group: Ctrl-C stops the whole job. Pdeathsig: if rbuild
+	// itself is killed (kill -9), its rustc processes die with it rather
+	// than write into the target dir under the next build.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	js.Configure(cmd)
 	var stdout bytes.Buffer
 	if c.Stdout != nil {

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The interface cutoff, change kind by change kind (rustc-facts.md §2).
+// Each case builds a workspace, edits one thing, builds again, and checks
+// two things: which compiles ran (the verdict the facts predict, not what
+// the code happens to do) and that every binary prints what a clean cargo
+// build of the edited tree prints.
+
+type edit struct {
+	file, old, new string
+}
+
+type cutoffCase struct {
+	name  string
+	ws    string
+	edits []edit
+	args  []string // extra rbuild flags
+	// cut: dependents' compiles must not run (only the edited crate
+	// compiles, and links relink); otherwise rebuilt must have run.
+	cut     bool
+	rebuilt []string
+}
+
+const upLib = "up/src/lib.rs"
+
+func cutoffCases() []cutoffCase {
+	rebuildMid := []string{"mid"}
+	return []cutoffCase{
+		{name: "comment only", ws: "cutoff", cut: true, edits: []edit{{upLib, "pub const LIMIT", "// a new comment line\n\npub const LIMIT"}}},
+		{name: "reformat", ws: "cutoff", cut: true, edits: []edit{{upLib, "pub fn public_value(x: u32) -> u32 {\n    helper(x) + 1\n}", "pub fn public_value(\n    x: u32\n) -> u32 { helper(x)\n        + 1 }"}}},
+		{name: "private fn body", ws: "cutoff", cut: true, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
+		{name: "pub fn body", ws: "cutoff", cut: true, edits: []edit{{upLib, "    helper(x) + 1\n", "    helper(x) + 2\n"}}},
+		// Row 22: safe, but every signature is kept, so the skeleton changes.
+		{name: "new private fn", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "fn helper(", "fn unused_helper() -> u8 {\n    3\n}\n\nfn helper("}}},
+		{name: "new pub fn", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "fn helper(", "pub fn fresh() -> u8 {\n    3\n}\n\nfn helper("}}},
+		{name: "pub fn signature", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "pub fn bump(x: u32) -> u32 {\n    x + 1", "pub fn bump(x: u32) -> u64 {\n    x as u64 + 1"}}},
+		{name: "private field added", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    items: Vec<u32>,\n", "    items: Vec<u32>,\n    extra: u64,\n"}, {upLib, "Bag { items: vec![1, 2], name }", "Bag { items: vec![1, 2], name, extra: 0 }"}}},
+		{name: "enum variant added", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    Line(u32),\n}", "    Line(u32),\n    Square(u64, u64),\n}"}, {upLib, "Shape::Line(n) => *n,", "Shape::Line(n) => *n,\n        Shape::Square(a, _) => *a as u32,"}}},
+		{name: "generic fn body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "pub fn pick<T: Copy>(a: T, _b: T) -> T {\n    a", "pub fn pick<T: Copy>(_a: T, b: T) -> T {\n    b"}}},
+		{name: "inline fn body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    x + 1\n}\n\npub const fn", "    x + 100\n}\n\npub const fn"}}},
+		{name: "const value", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "LIMIT: u32 = 7", "LIMIT: u32 = 8"}}},
+		{name: "const fn body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 2\n", "    x * 5\n"}}},
+		{name: "new trait impl", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "pub struct Item(pub u32);", "pub struct Item(pub u32);\n\nimpl Describe for Item {\n    fn describe(&self) -> String {\n        String::new()\n    }\n}"}}},
+		{name: "impl Trait return body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "|x| x + 10", "move |x| x + 20"}}},
+		{name: "async fn body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "pub async fn later() -> u32 {\n    5", "pub async fn later() -> u32 {\n    let big = [1u8; 64];\n    big.len() as u32"}}},
+		{name: "exported macro_rules", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "$e * 2", "$e * 3"}}},
+		{name: "impl blocks reordered", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "impl Item {\n    pub fn first(&self) -> u32 {\n        self.0\n    }\n}\n\nimpl Item {\n    pub fn second(&self) -> u32 {\n        self.0 + 1\n    }\n}", "impl Item {\n    pub fn second(&self) -> u32 {\n        self.0 + 1\n    }\n}\n\nimpl Item {\n    pub fn first(&self) -> u32 {\n        self.0\n    }\n}"}}},
+		// Row 12: mid reused up's Vec<Item>::push instance (share-generics);
+		// up's private body stops instantiating it: only the symbol check sees it.
+		{name: "shared generic dropped", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    let mut v = Vec::new();\n    v.push(Item(1));\n    v", "    Vec::with_capacity(1)"}}},
+		{name: "strict spans: line added above a generic", ws: "cutoff", args: []string{"--strict-spans"}, rebuilt: rebuildMid, edits: []edit{{upLib, "pub fn pick<T", "// moved down a line\npub fn pick<T"}}},
+		{name: "cutoff=exact: private fn body", ws: "cutoff", args: []string{"--cutoff=exact"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
+		{name: "cutoff=off: private fn body", ws: "cutoff", args: []string{"--cutoff=off"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
+		{name: "chain: private fn body", ws: "chain", cut: true, edits: []edit{{"a/src/lib.rs", "    x * 2\n", "    x * 2 + 1\n"}}},
+		{name: "diamond: private fn body", ws: "diamond", cut: true, edits: []edit{{"base/src/lib.rs", "pub fn seed() -> u32 {\n    SEED\n", "pub fn seed() -> u32 {\n    SEED + 1\n"}}},
+		{name: "proc macro body", ws: "procmacro", rebuilt: []string{"greet"}, edits: []edit{{"derive_hello/src/lib.rs", "Hello from", "Hi from"}}},
+		{name: "build script output", ws: "buildscript", rebuilt: []string{"genapp"}, edits: []edit{{"gen/data/input.txt", "gamma = 300", "gamma = 400"}}},
+	}
+}
+
+func TestCutoffChangeKinds(t *testing.T) {
+	for _, tc := range cutoffCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyWorkspace(t, tc.ws)
+			mustRbuild(t, dir, nil, append([]string{"build"}, tc.args...)...)
+			for _, e := range tc.edits {
+				applyEdit(t, dir, e)
+			}
+			mustRbuild(t, dir, nil, append([]string{"build"}, tc.args...)...)
+			ran := ranCompiles(t, dir)
+			edited := strings.SplitN(tc.edits[0].file, "/", 2)[0]
+			if tc.cut {
+				if !slices.Equal(ran, []string{edited}) {
+					t.Errorf("compiles that ran: %v; want only %s (dependents cut off)", ran, edited)
+				}
+			} else {
+				for _, want := range tc.rebuilt {
+					if !slices.Contains(ran, want) {
+						t.Errorf("compiles that ran: %v; want %s rebuilt", ran, want)
+					}
+				}
+			}
+			compareWithCargo(t, dir)
+		})
+	}
+}
+
+func applyEdit(t *testing.T, dir string, e edit) {
+	t.Helper()
+	p := filepath.Join(dir, e.file)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), e.old) {
+		t.Fatalf("%s does not contain %q", e.file, e.old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), e.old, e.new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ranCompiles lists the packages whose (non-link) compiles ran in the
+// last build, from its explain record.
+func ranCompiles(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "target", "rbuild", "last-build.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []explainEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		kind, rest, _ := strings.Cut(e.Action, ":")
+		if !e.Ran || kind == "link" || kind == "run" || strings.Contains(e.Action, "build-script-build") {
+			continue
+		}
+		pkgHash, _, _ := strings.Cut(rest, ":")
+		pkg := pkgHash[:strings.LastIndex(pkgHash, "-")]
+		if !slices.Contains(out, pkg) {
+			out = append(out, pkg)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// compareWithCargo runs every binary of the workspace built by rbuild and
+// by a clean cargo build of the same tree; the outputs must be equal.
+func compareWithCargo(t *testing.T, dir string) {
+	t.Helper()
+	ct := filepath.Join(t.TempDir(), "ct")
+	theirs := cargo(t, dir, ct, "build", "--offline")
+	ours := filepath.Join(dir, "target", "debug")
+	ents, _ := os.ReadDir(theirs)
+	n := 0
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || e.IsDir() || info.Mode()&0o111 == 0 || strings.Contains(e.Name(), ".") {
+			continue
+		}
+		n++
+		want, werr := exec.Command(filepath.Join(theirs, e.Name())).CombinedOutput()
+		got, gerr := exec.Command(filepath.Join(ours, e.Name())).CombinedOutput()
+		if string(got) != string(want) || (werr == nil) != (gerr == nil) {
+			t.Errorf("%s: rbuild's binary printed %q (%v), cargo's %q (%v)", e.Name(), got, gerr, want, werr)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no binaries to compare")
+	}
+}
