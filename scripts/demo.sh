@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Demo: build the bundled chain workspace (a -> b -> c -> app) with rbuild,
-# make an edit in the bottom crate that does not change its metadata, and
-# show that rbuild rebuilds `a` only; then a no-op build.
+# edit a private function body in the bottom crate, and show that rbuild
+# recompiles `a` only and relinks the binary; then a no-op build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rbuild="$here/bin/rbuild"
@@ -12,10 +12,11 @@ echo "== rbuild build (clean) in $ws"
 "$rbuild" build
 ./target/debug/app
 echo
-echo "== append a comment to a/src/lib.rs, rebuild"
-echo "// demo edit" >> a/src/lib.rs
+echo "== edit the body of a private fn in a/src/lib.rs (x * 2 -> x * 2 + 1), rebuild"
+sed -i 's/^    x \* 2$/    x * 2 + 1/' a/src/lib.rs
 "$rbuild" build
 "$rbuild" explain
+./target/debug/app
 echo
 echo "== nothing changed: no-op build"
 "$rbuild" build
