@@ -115,15 +115,20 @@ func TestRunOrderAndPipelining(t *testing.T) {
 	}
 }
 
-func TestRunJobLimitAndPriority(t *testing.T) {
-	dir := t.TempDir()
-	// With -j1: the chain x1 → x2 → x3 is longer than the lone y, so x1 goes first.
-	g, w := buildGraph(t, dir, map[string][2][]string{
+// chainAndLoner: the chain x1 → x2 → x3 and a lone y.
+func chainAndLoner(t *testing.T, dir string) (*graph.Graph, *fakeWork) {
+	return buildGraph(t, dir, map[string][2][]string{
 		"x1": {nil, {"x1"}}, "x2": {{"x1"}, {"x2"}}, "x3": {{"x2"}, {"x3"}},
 		"y": {nil, {"y"}},
 	}, map[string]string{
 		"x1": "touch $D/x1", "x2": "touch $D/x2", "x3": "touch $D/x3", "y": "touch $D/y",
 	})
+}
+
+func TestRunJobLimitAndPriority(t *testing.T) {
+	dir := t.TempDir()
+	// With -j1: the chain x1 → x2 → x3 is longer than the lone y, so x1 goes first.
+	g, w := chainAndLoner(t, dir)
 	if _, err := Run(context.Background(), g, w, Options{Jobs: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +197,7 @@ func TestRunPriorityByCost(t *testing.T) {
 	dir := t.TempDir()
 	// Same graph as above, but y is known to take far longer than the whole
 	// x chain: with costs, y goes first.
-	g, w := buildGraph(t, dir, map[string][2][]string{
-		"x1": {nil, {"x1"}}, "x2": {{"x1"}, {"x2"}}, "x3": {{"x2"}, {"x3"}},
-		"y": {nil, {"y"}},
-	}, map[string]string{
-		"x1": "touch $D/x1", "x2": "touch $D/x2", "x3": "touch $D/x3", "y": "touch $D/y",
-	})
+	g, w := chainAndLoner(t, dir)
 	cost := func(a *graph.Action) Cost {
 		if a.Name == "y" {
 			return Cost{Total: 10 * time.Second}
