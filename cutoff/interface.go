@@ -88,6 +88,30 @@ func (SkeletonFingerprinter) Fingerprint(c *Crate, h *Hasher) (Hash, error) {
 	return HashStrings([]string{"iface-v1", c.Key.String(), sk.Hash.String()}, raw, env, externs), nil
 }
 
+// ExactFingerprinter fingerprints a crate by the exact content of every
+// file rustc read. For crates whose sources do not change in place (a
+// registry's), a skeleton would only cost time: it is never compared
+// across an edit.
+type ExactFingerprinter struct{}
+
+func (ExactFingerprinter) Fingerprint(c *Crate, h *Hasher) (Hash, error) {
+	files := make([]string, 0, 2*len(c.Sources))
+	for _, p := range c.Sources {
+		st, err := h.Stamp(p)
+		if err != nil {
+			return Hash{}, err
+		}
+		files = append(files, p, st.Hash.String())
+	}
+	env := make([]string, 0, 3*len(c.EnvDeps))
+	for _, e := range c.EnvDeps {
+		env = append(env, e.Name, fmt.Sprint(e.Set), e.Value)
+	}
+	externs := slices.Clone(c.Externs)
+	slices.Sort(externs)
+	return HashStrings([]string{"exact-v1", c.Key.String()}, files, env, externs), nil
+}
+
 // isModuleFile tells whether source i is a module of the crate (its
 // skeleton is what dependents see) rather than a file spliced in by
 // include!/include_str!/include_bytes! (hashed raw: its tokens may land

@@ -58,7 +58,13 @@ func newIfaceState(g *graph.Graph) *ifaceState {
 // judgedBy returns the producer whose interface fingerprint stands for
 // input f of action a, if a compile judges f that way.
 func (w *work) judgedBy(a *graph.Action, f graph.FileID) (graph.ActionID, bool) {
-	if w.s.opt.cutoff != "interface" || a.Kind != graph.Compile || unitOf(a).IsRun {
+	u := unitOf(a)
+	if w.s.opt.cutoff != "interface" || a.Kind != graph.Compile || u.IsRun {
+		return 0, false
+	}
+	if u.ReqUpstream && !u.CheckMode && !u.SplitLink {
+		// This compile also links (a cdylib, staticlib or dylib): its
+		// output embeds the dependency's code, so only exact bytes do.
 		return 0, false
 	}
 	p := w.s.graph.Files[f].Producer
@@ -118,6 +124,7 @@ func (w *work) fingerprint(p graph.ActionID) (cutoff.Hash, bool) {
 // skeleton cannot be made (a lexing surprise), the crate's exact .rmeta
 // stands in: dependents then rebuild on any change, which is always sound.
 func (w *work) computeInterface(u *cargometa.Unit, c *cargometa.Command, key cutoff.Hash) cutoff.Hash {
+	defer traceAdd(&fingerprintTime, time.Now())
 	di, err := cutoff.ReadDepInfo(u.DepInfo)
 	if err == nil {
 		crate := &cutoff.Crate{Key: key, PkgDir: filepath.Dir(u.Pkg.ManifestPath), EnvDeps: di.EnvDeps, Strict: w.s.opt.strictSpans}
@@ -133,8 +140,12 @@ func (w *work) computeInterface(u *cargometa.Unit, c *cargometa.Command, key cut
 				crate.Sources = append(crate.Sources, f)
 			}
 		}
+		var fp cutoff.Fingerprinter = cutoff.SkeletonFingerprinter{}
+		if !u.Local {
+			fp = cutoff.ExactFingerprinter{}
+		}
 		var h cutoff.Hash
-		if h, err = (cutoff.SkeletonFingerprinter{}).Fingerprint(crate, w.hasher); err == nil {
+		if h, err = fp.Fingerprint(crate, w.hasher); err == nil {
 			return h
 		}
 	}
@@ -359,6 +370,7 @@ func (w *work) completeRecord(a *graph.Action, rec *cutoff.Record) bool {
 // or starts a new one when an exported symbol disappeared. The previous
 // symbol list is kept next to the rlib.
 func (w *work) nextEpoch(a *graph.Action, u *cargometa.Unit) []cutoff.Hash {
+	defer traceAdd(&symbolTime, time.Now())
 	var ids []cutoff.Hash
 	var rlib string
 	for _, f := range u.Main {
@@ -370,8 +382,10 @@ func (w *work) nextEpoch(a *graph.Action, u *cargometa.Unit) []cutoff.Hash {
 			rlib = f
 		}
 	}
-	removed := false
-	if rlib != "" {
+	// A registry crate's fingerprint follows its exact sources, so its
+	// dependents are never cut off from it: its symbols need no watching.
+	removed := !u.Local
+	if rlib != "" && u.Local {
 		symsFile := strings.TrimSuffix(rlib, ".rlib") + ".syms"
 		now, err := cutoff.ExportedSymbols(rlib)
 		if err != nil {

@@ -149,6 +149,7 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	s.status.Done()
 	w.flushParked()
 	w.history.save()
+	traceCutoffWork()
 	s.stats = stats
 	lastSession = s
 	tracePhase("execute")
