@@ -75,17 +75,19 @@ func (SkeletonFingerprinter) Fingerprint(c *Crate, h *Hasher) (Hash, error) {
 	if err != nil {
 		return Hash{}, fmt.Errorf("interface of %s: %w", c.PkgDir, err)
 	}
-	env := make([]string, 0, 3*len(c.EnvDeps))
-	for _, e := range c.EnvDeps {
-		set := "unset"
-		if e.Set {
-			set = "set"
-		}
-		env = append(env, e.Name, set, e.Value)
-	}
-	externs := slices.Clone(c.Externs)
-	slices.Sort(externs)
+	env, externs := c.envAndExterns()
 	return HashStrings([]string{"iface-v1", c.Key.String(), sk.Hash.String()}, raw, env, externs), nil
+}
+
+// envAndExterns lists the env-dep values and the loaded crates (sorted)
+// in the form both fingerprinters hash.
+func (c *Crate) envAndExterns() (env, externs []string) {
+	for _, e := range c.EnvDeps {
+		env = append(env, e.Name, fmt.Sprint(e.Set), e.Value)
+	}
+	externs = slices.Clone(c.Externs)
+	slices.Sort(externs)
+	return env, externs
 }
 
 // ExactFingerprinter fingerprints a crate by the exact content of every
@@ -103,12 +105,7 @@ func (ExactFingerprinter) Fingerprint(c *Crate, h *Hasher) (Hash, error) {
 		}
 		files = append(files, p, st.Hash.String())
 	}
-	env := make([]string, 0, 3*len(c.EnvDeps))
-	for _, e := range c.EnvDeps {
-		env = append(env, e.Name, fmt.Sprint(e.Set), e.Value)
-	}
-	externs := slices.Clone(c.Externs)
-	slices.Sort(externs)
+	env, externs := c.envAndExterns()
 	return HashStrings([]string{"exact-v1", c.Key.String()}, files, env, externs), nil
 }
 
