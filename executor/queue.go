@@ -57,10 +57,14 @@ type runQueue struct {
 	items     queuedHeap
 	closed    bool
 	preparing int // freshness checks in flight: their commands may outrank what is queued
+	// priorities computes the heap's order on the first push: a build
+	// that runs nothing (the no-op) never pays for it, nor for the cost
+	// estimates behind it.
+	priorities func() []int64
 }
 
-func newRunQueue(prio []int64) *runQueue {
-	q := &runQueue{items: queuedHeap{prio: prio}}
+func newRunQueue(priorities func() []int64) *runQueue {
+	q := &runQueue{priorities: priorities}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -82,6 +86,9 @@ func (q *runQueue) preparingDone() {
 
 func (q *runQueue) push(a *graph.Action, c *Cmd) {
 	q.mu.Lock()
+	if q.items.prio == nil {
+		q.items.prio = q.priorities()
+	}
 	heap.Push(&q.items, queued{a, c})
 	q.preparing--
 	q.mu.Unlock()

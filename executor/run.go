@@ -130,7 +130,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	stopping := false
 	var failures int
 	var wg sync.WaitGroup
-	q := newRunQueue(criticalPath(g, opt.Cost))
+	q := newRunQueue(func() []int64 { return criticalPath(g, opt.Cost) })
 	var stopped atomic.Bool
 	dispatchDone := make(chan struct{})
 	go func() {

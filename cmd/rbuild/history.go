@@ -18,6 +18,7 @@ import (
 // hint: a missing, stale or corrupt file only costs scheduling quality.
 type durationHistory struct {
 	path string
+	load sync.Once // the file is read only when something is scheduled
 	mu   sync.Mutex
 	old  map[string][2]int64 // action name → total, early (µs)
 	new  map[string][2]int64
@@ -40,23 +41,30 @@ func userCacheDir() string {
 	return filepath.Join(d, "rbuild")
 }
 
-func loadDurationHistory() *durationHistory {
+func newDurationHistory() *durationHistory {
 	h := &durationHistory{old: map[string][2]int64{}, new: map[string][2]int64{}}
-	dir := userCacheDir()
-	if dir == "" {
-		return h
-	}
-	h.path = filepath.Join(dir, "durations.json")
-	if data, err := os.ReadFile(h.path); err == nil {
-		if json.Unmarshal(data, &h.old) != nil {
-			h.old = map[string][2]int64{}
-		}
+	if dir := userCacheDir(); dir != "" {
+		h.path = filepath.Join(dir, "durations.json")
 	}
 	return h
 }
 
+func (h *durationHistory) read() {
+	h.load.Do(func() {
+		if h.path == "" {
+			return
+		}
+		if data, err := os.ReadFile(h.path); err == nil {
+			if json.Unmarshal(data, &h.old) != nil {
+				h.old = map[string][2]int64{}
+			}
+		}
+	})
+}
+
 // cost estimates a; actions never seen get a typical cost for their kind.
 func (h *durationHistory) cost(a *graph.Action) executor.Cost {
+	h.read()
 	if d, ok := h.old[a.Name]; ok {
 		return executor.Cost{Total: time.Duration(d[0]) * time.Microsecond, Early: time.Duration(d[1]) * time.Microsecond}
 	}
@@ -82,6 +90,7 @@ func (h *durationHistory) save() {
 	if h.path == "" || len(h.new) == 0 {
 		return
 	}
+	h.read()
 	merged := make(map[string][2]int64, len(h.old)+len(h.new))
 	for k, v := range h.old {
 		if len(merged) >= historyCap-len(h.new) {

@@ -32,7 +32,7 @@ type ifaceState struct {
 	parked   []parkedRecord
 	order    []int // topological index of each action
 
-	compiled, cutOff, linked, relinked, repaired, scripts int
+	compiled, cutOff, relinked, repaired, scripts int
 }
 
 // parkedRecord is a finished compile whose record waits for the

@@ -45,7 +45,7 @@ type explainEntry struct {
 }
 
 func newWork(s *session) *work {
-	w := &work{s: s, hasher: cutoff.NewHasher(), history: loadDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
+	w := &work{s: s, hasher: cutoff.NewHasher(), history: newDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
 		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
 		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
 		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph)}
@@ -359,7 +359,6 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	w.iface.finished[a.ID] = true
 	switch {
 	case a.Kind == graph.Link:
-		w.iface.linked++
 		if !w.iface.ran[w.compileOf(a)] {
 			w.iface.relinked++
 		}
