@@ -177,7 +177,6 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	// Where cargo passes its shared deps dir (and each dependency's file
 	// there), rbuild passes the unit's exact view (view.go).
 	add("-L", "dependency="+u.ViewDir)
-	links := u.ReqUpstream && !u.CheckMode
 	for i, d := range u.Deps {
 		if !d.Linkable || d.J.Mode == "doc" {
 			continue
@@ -187,7 +186,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 		if u.DepEdges[i].Noprelude {
 			prefix = "noprelude:"
 		}
-		for _, f := range viewFile(u, d, links) {
+		for _, f := range viewFile(u, d) {
 			add("--extern", prefix+name+"="+filepath.Join(u.ViewDir, filepath.Base(f)))
 		}
 	}

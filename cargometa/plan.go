@@ -90,10 +90,10 @@ func (u *Unit) Name() string {
 	return kind + ":" + u.Pkg.Name + "-" + u.Hash + ":" + u.J.Target.Name
 }
 
-// Kind is the first target kind, e.g. "lib", "bin", "test", "custom-build".
 // LinkName is the identity of a SplitLink unit's link action.
 func (u *Unit) LinkName() string { return "link:" + u.Pkg.Name + "-" + u.Hash + ":" + u.J.Target.Name }
 
+// Kind is the first target kind, e.g. "lib", "bin", "test", "custom-build".
 func (u *Unit) Kind() string { return u.J.Target.Kind[0] }
 
 // NewPlan derives every unit's properties, hashes, outputs and edges.

@@ -36,21 +36,13 @@ func (p *Plan) Graph() (*graph.Graph, error) {
 			ins = p.compileInputs(u)
 			outs = append(outs, u.Rlink, u.DepInfo)
 			link := &graph.Action{Name: u.LinkName(), Label: u.Label, Kind: graph.Link, Data: u}
-			linkOuts := append([]string{}, u.Main...)
-			for _, up := range u.Uplifts {
-				linkOuts = append(linkOuts, up[1])
-			}
-			if _, err := g.AddAction(link, append([]string{u.Rlink}, p.ViewFiles(u)...), linkOuts, ""); err != nil {
+			if _, err := g.AddAction(link, append([]string{u.Rlink}, p.ViewFiles(u)...), finalOutputs(u), ""); err != nil {
 				return nil, err
 			}
 		} else {
 			a.Kind = graph.Compile
 			ins = p.compileInputs(u)
-			outs = append(outs, u.Main...)
-			outs = append(outs, u.DepInfo)
-			for _, up := range u.Uplifts {
-				outs = append(outs, up[1])
-			}
+			outs = append(finalOutputs(u), u.DepInfo)
 			if u.J.Mode == "build" && u.Rmeta != "" {
 				early = u.Rmeta
 			}
@@ -63,6 +55,15 @@ func (p *Plan) Graph() (*graph.Graph, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// finalOutputs: the unit's artifacts and their uplifted copies.
+func finalOutputs(u *Unit) []string {
+	outs := append([]string{}, u.Main...)
+	for _, up := range u.Uplifts {
+		outs = append(outs, up[1])
+	}
+	return outs
 }
 
 func (p *Plan) compileInputs(u *Unit) []string {

@@ -15,7 +15,6 @@ package cargometa
 // needs .rmeta files. Proc macros are entered as their .so, never walked
 // into: rustc does not load a proc macro's own dependencies.
 func (p *Plan) ViewFiles(u *Unit) []string {
-	links := u.ReqUpstream && !u.CheckMode
 	seen := map[*Unit]bool{}
 	var files []string
 	var walk func(x *Unit)
@@ -25,7 +24,7 @@ func (p *Plan) ViewFiles(u *Unit) []string {
 				continue
 			}
 			seen[d] = true
-			files = append(files, viewFile(u, d, links)...)
+			files = append(files, viewFile(u, d)...)
 			if !d.IsProcMacro {
 				walk(d)
 			}
@@ -35,12 +34,17 @@ func (p *Plan) ViewFiles(u *Unit) []string {
 	return files
 }
 
+// ReadsRlibs tells whether u's compile needs its dependencies' .rlib
+// files: it links (or, split, makes the objects for a link), rather than
+// only needing their metadata.
+func (u *Unit) ReadsRlibs() bool { return u.ReqUpstream && !u.CheckMode }
+
 // viewFile is what of dep d the compile of u reads.
-func viewFile(u, d *Unit, links bool) []string {
+func viewFile(u, d *Unit) []string {
 	switch {
 	case d.CheckMode:
 		return []string{d.Rmeta}
-	case !links && d.Rmeta != "" && OnlyNeedsRmeta(u, d):
+	case !u.ReadsRlibs() && d.Rmeta != "" && OnlyNeedsRmeta(u, d):
 		return []string{d.Rmeta}
 	}
 	return d.Linkables

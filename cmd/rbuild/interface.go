@@ -62,7 +62,7 @@ func (w *work) judgedBy(a *graph.Action, f graph.FileID) (graph.ActionID, bool) 
 	if w.s.opt.cutoff != "interface" || a.Kind != graph.Compile || u.IsRun {
 		return 0, false
 	}
-	if u.ReqUpstream && !u.CheckMode && !u.SplitLink {
+	if u.ReadsRlibs() && !u.SplitLink {
 		// This compile also links (a cdylib, staticlib or dylib): its
 		// output embeds the dependency's code, so only exact bytes do.
 		return 0, false
