@@ -24,15 +24,32 @@ type edit struct {
 type cutoffCase struct {
 	name  string
 	ws    string
+	setup []edit // before the first build
 	edits []edit
 	args  []string // extra rbuild flags
+	env   []string // for the second build (and cargo's)
 	// cut: dependents' compiles must not run (only the edited crate
 	// compiles, and links relink); otherwise rebuilt must have run.
 	cut     bool
 	rebuilt []string
 }
 
-const upLib = "up/src/lib.rs"
+const (
+	upLib  = "up/src/lib.rs"
+	upMore = "up/src/more.rs"
+)
+
+// halfAlias makes side enable f16 and export an alias of it, which up
+// uses in a signature: up's skeleton cannot tell that the alias is f16.
+var halfAlias = []edit{
+	{"side/src/lib.rs", "//! A dependency", "#![feature(f16)]\n//! A dependency"},
+	{"side/src/lib.rs", "pub fn helper", "pub type Half = f16;\n\npub fn helper"},
+	{upMore, "// Row 15:", "pub fn halve(x: side::Half) -> side::Half {\n    x * 0.5\n}\n\n// Row 15:"},
+	{"mid/src/more.rs", "\"cfg_inlined={} ", "\"half={} cfg_inlined={} "},
+	{"mid/src/more.rs", "        up::more::cfg_inlined(1),", "        up::more::halve(3.0) as f32,\n        up::more::cfg_inlined(1),"},
+}
+
+var withLTO = edit{"Cargo.toml", "[workspace]", "[profile.release]\nlto = true\n\n[workspace]"}
 
 func cutoffCases() []cutoffCase {
 	rebuildMid := []string{"mid"}
@@ -60,11 +77,52 @@ func cutoffCases() []cutoffCase {
 		// up's private body stops instantiating it: only the symbol check sees it.
 		{name: "shared generic dropped", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upLib, "    let mut v = Vec::new();\n    v.push(Item(1));\n    v", "    Vec::with_capacity(1)"}}},
 		{name: "strict spans: line added above a generic", ws: "cutoff", args: []string{"--strict-spans"}, rebuilt: rebuildMid, edits: []edit{{upLib, "pub fn pick<T", "// moved down a line\npub fn pick<T"}}},
+		// Row 5: a body with f16 in its signature is inlined into dependents,
+		// also when the type hides behind another crate's alias.
+		{name: "f16 through another crate's alias", ws: "cutoff", setup: halfAlias, env: []string{"RUSTC_BOOTSTRAP=1"}, rebuilt: rebuildMid, edits: []edit{{upMore, "x * 0.5", "x * 0.25"}}},
+		// Row 8: inline signals a plain #[inline] search misses.
+		{name: "cfg_attr inline body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "    x + 1\n", "    x + 5\n"}}},
+		{name: "body inside an inline-adding macro", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "        x + 2\n", "        x + 3\n"}}},
+		// Row 9: a local macro named like an allowlisted std one.
+		{name: "shadowed vec! argument", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "vec!(30)", "vec!(31)"}}},
+		// Row 10: bodies a dependent instantiates.
+		{name: "trait default method body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "        40\n", "        41\n"}}},
+		{name: "generic impl method body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "        50\n", "        51\n"}}},
+		// Row 15: up starts using a crate it was passed but did not load;
+		// app's link needs it, so app recompiles too.
+		{name: "private body starts using an unused dependency", ws: "cutoff", rebuilt: []string{"app", "mid"}, edits: []edit{{upMore, "    130\n", "    side::helper()\n"}}},
+		// Row 19: private signatures stay in the skeleton.
+		{name: "private signature reached through inference", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "fn width(x: u32) -> u32 {\n    x\n", "fn width(x: u32) -> u64 {\n    x as u64\n"}}},
+		// Row 21.
+		{name: "private module renamed", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "mod inner {", "mod inner2 {"}, {upMore, "inner::value()", "inner2::value()"}}},
+		// Row 25: bodies that look special but no dependent sees.
+		{name: "doc(hidden) helper of an exported macro", ws: "cutoff", cut: true, edits: []edit{{upMore, "x + 70", "x + 71"}}},
+		{name: "no_mangle body", ws: "cutoff", cut: true, edits: []edit{{upMore, "x + 80", "x + 81"}}},
+		{name: "extern C body", ws: "cutoff", cut: true, edits: []edit{{upMore, "x + 90", "x + 91"}}},
+		{name: "fn behind a fn-pointer static", ws: "cutoff", cut: true, edits: []edit{{upMore, "x + 100", "x + 101"}}},
+		{name: "method behind dyn Trait", ws: "cutoff", cut: true, edits: []edit{{upMore, "        110\n", "        111\n"}}},
+		// Row 27: what the skeleton cannot see; dep-info and env-deps do.
+		{name: "include_str! content", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{"up/src/data.txt", "plain", "fancy"}}},
+		{name: "option_env! value", ws: "cutoff", rebuilt: rebuildMid, env: []string{"UP_FLAVOR=mint"}},
+		// Row 33: a #[track_caller] fn reports its caller's location, so
+		// moving it is safe even when spans are strict.
+		{name: "strict spans: line added above a track_caller fn", ws: "cutoff", args: []string{"--strict-spans"}, cut: true, edits: []edit{{upMore, "#[track_caller]\npub fn checked", "// moved down a line\n#[track_caller]\npub fn checked"}}},
+		// Rows 2, 3, 14: optimised builds get -Z cross-crate-inline-threshold=never,
+		// so bodies stay in up and the cutoff holds.
+		{name: "release: private fn body", ws: "cutoff", args: []string{"--release"}, cut: true, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
+		{name: "release: small pub fn body", ws: "cutoff", args: []string{"--release"}, cut: true, edits: []edit{{upLib, "    helper(x) + 1\n", "    helper(x) + 2\n"}}},
+		{name: "release: pub fn body shrinks to a constant", ws: "cutoff", args: []string{"--release"}, cut: true, edits: []edit{{upLib, "    helper(x) + 1\n", "    3\n"}}},
+		// Row 13: at O3 too, a shared generic instance can vanish.
+		{name: "release: shared generic dropped", ws: "cutoff", args: []string{"--release"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    let mut v = Vec::new();\n    v.push(Item(1));\n    v", "    Vec::with_capacity(1)"}}},
+		// Row 6: LTO inlines across crates at link time: exact cutoff only.
+		{name: "release with LTO: private fn body", ws: "cutoff", setup: []edit{withLTO}, args: []string{"--release"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
+		// Row 29: a dependency of a proc macro.
+		{name: "proc macro's dependency", ws: "procmacro", rebuilt: []string{"derive_hello", "greet"}, edits: []edit{{"pmhelp/src/lib.rs", "\"Hello\"", "\"Howdy\""}}},
 		{name: "cutoff=exact: private fn body", ws: "cutoff", args: []string{"--cutoff=exact"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
 		{name: "cutoff=off: private fn body", ws: "cutoff", args: []string{"--cutoff=off"}, rebuilt: rebuildMid, edits: []edit{{upLib, "    x * 3\n", "    x * 4\n"}}},
 		{name: "chain: private fn body", ws: "chain", cut: true, edits: []edit{{"a/src/lib.rs", "    x * 2\n", "    x * 2 + 1\n"}}},
 		{name: "diamond: private fn body", ws: "diamond", cut: true, edits: []edit{{"base/src/lib.rs", "pub fn seed() -> u32 {\n    SEED\n", "pub fn seed() -> u32 {\n    SEED + 1\n"}}},
-		{name: "proc macro body", ws: "procmacro", rebuilt: []string{"greet"}, edits: []edit{{"derive_hello/src/lib.rs", "Hello from", "Hi from"}}},
+		{name: "proc macro body", ws: "procmacro", rebuilt: []string{"greet"}, edits: []edit{{"derive_hello/src/lib.rs", "{greeting} from", "{greeting} via"}}},
 		{name: "build script output", ws: "buildscript", rebuilt: []string{"genapp"}, edits: []edit{{"gen/data/input.txt", "gamma = 300", "gamma = 400"}}},
 	}
 }
@@ -74,13 +132,19 @@ func TestCutoffChangeKinds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := copyWorkspace(t, tc.ws)
+			for _, e := range tc.setup {
+				applyEdit(t, dir, e)
+			}
 			mustRbuild(t, dir, nil, append([]string{"build"}, tc.args...)...)
 			for _, e := range tc.edits {
 				applyEdit(t, dir, e)
 			}
-			mustRbuild(t, dir, nil, append([]string{"build"}, tc.args...)...)
+			mustRbuild(t, dir, tc.env, append([]string{"build"}, tc.args...)...)
 			ran := ranCompiles(t, dir)
-			edited := strings.SplitN(tc.edits[0].file, "/", 2)[0]
+			edited := "up"
+			if len(tc.edits) > 0 {
+				edited = strings.SplitN(tc.edits[0].file, "/", 2)[0]
+			}
 			if tc.cut {
 				if !slices.Equal(ran, []string{edited}) {
 					t.Errorf("compiles that ran: %v; want only %s (dependents cut off)", ran, edited)
@@ -92,12 +156,12 @@ func TestCutoffChangeKinds(t *testing.T) {
 					}
 				}
 			}
-			compareWithCargo(t, dir)
+			compareWithCargo(t, dir, slices.Contains(tc.args, "--release"), tc.env)
 		})
 	}
 }
 
-func applyEdit(t *testing.T, dir string, e edit) {
+func applyEdit(t testing.TB, dir string, e edit) {
 	t.Helper()
 	p := filepath.Join(dir, e.file)
 	data, err := os.ReadFile(p)
@@ -142,11 +206,21 @@ func ranCompiles(t *testing.T, dir string) []string {
 
 // compareWithCargo runs every binary of the workspace built by rbuild and
 // by a clean cargo build of the same tree; the outputs must be equal.
-func compareWithCargo(t *testing.T, dir string) {
+func compareWithCargo(t *testing.T, dir string, release bool, env []string) {
 	t.Helper()
 	ct := filepath.Join(t.TempDir(), "ct")
-	theirs := cargo(t, dir, ct, "build", "--offline")
-	ours := filepath.Join(dir, "target", "debug")
+	args, profile := []string{"build", "--offline"}, "debug"
+	if release {
+		args, profile = append(args, "--release"), "release"
+	}
+	cmd := exec.Command("cargo", args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(cleanEnv(), "CARGO_TARGET_DIR="+ct), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cargo %v: %v\n%s", args, err, out)
+	}
+	theirs := filepath.Join(ct, profile)
+	ours := filepath.Join(dir, "target", profile)
 	ents, _ := os.ReadDir(theirs)
 	n := 0
 	for _, e := range ents {

@@ -23,14 +23,15 @@ import (
 
 // ifaceState is the per-build bookkeeping, guarded by work.mu.
 type ifaceState struct {
-	finished []bool // finished in this build: ran (after Finished) or skipped
-	ran      []bool // decided to run in this build
-	stale    []bool // skipped by the cutoff: compiled against older dependencies
-	force    []bool // must run: a repair asked for it
-	fp       map[graph.ActionID]cutoff.Hash
-	epoch    map[graph.ActionID][]cutoff.Hash
-	parked   []parkedRecord
-	order    []int // topological index of each action
+	finished  []bool // finished in this build: ran (after Finished) or skipped
+	ran       []bool // decided to run in this build
+	stale     []bool // skipped by the cutoff: compiled against older dependencies
+	force     []bool // must run: a repair asked for it
+	fp        map[graph.ActionID]cutoff.Hash
+	halfFloat halfFloatCheck
+	epoch     map[graph.ActionID][]cutoff.Hash
+	parked    []parkedRecord
+	order     []int // topological index of each action
 
 	compiled, cutOff, relinked, repaired, scripts int
 }
@@ -141,7 +142,7 @@ func (w *work) computeInterface(u *cargometa.Unit, c *cargometa.Command, key cut
 			}
 		}
 		var fp cutoff.Fingerprinter = cutoff.SkeletonFingerprinter{}
-		if !u.Local {
+		if !u.Local || w.halfFloatEnabled() {
 			fp = cutoff.ExactFingerprinter{}
 		}
 		var h cutoff.Hash

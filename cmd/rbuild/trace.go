@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -32,5 +33,12 @@ func traceCutoffWork() {
 	if traceOn {
 		fmt.Fprintf(os.Stderr, "rbuild trace: fingerprints %.1f ms, symbol sets %.1f ms (summed)\n",
 			float64(fingerprintTime.Load())/1e6, float64(symbolTime.Load())/1e6)
+		// rbuild's own CPU, without its children: what it adds to a build
+		// beyond the rustc and build-script processes cargo runs too.
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			fmt.Fprintf(os.Stderr, "rbuild trace: own cpu user %.1f ms, sys %.1f ms\n",
+				float64(ru.Utime.Nano())/1e6, float64(ru.Stime.Nano())/1e6)
+		}
 	}
 }

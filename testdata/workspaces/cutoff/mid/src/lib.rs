@@ -39,3 +39,5 @@ pub fn report() -> String {
         std::mem::size_of::<up::Bag>() + std::mem::size_of::<up::Shape>(),
     )
 }
+
+pub mod more;

@@ -99,3 +99,5 @@ fn collect_items() -> Vec<Item> {
 pub fn item_count() -> usize {
     collect_items().len()
 }
+
+pub mod more;

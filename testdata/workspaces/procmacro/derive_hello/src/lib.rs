@@ -26,9 +26,10 @@ pub fn derive_hello(input: TokenStream) -> TokenStream {
         Some(v) => v,
         None => return "compile_error!(\"Hello: expected a struct or enum\");".parse().unwrap(),
     };
+    let greeting = pmhelp::greeting();
     format!(
         "impl ::hello::Hello for {name} {{ fn hello() -> ::std::string::String {{ \
-         ::std::string::String::from(\"Hello from {kind} {name}!\") }} }}"
+         ::std::string::String::from(\"{greeting} from {kind} {name}!\") }} }}"
     )
     .parse()
     .unwrap()
