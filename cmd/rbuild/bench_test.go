@@ -121,17 +121,24 @@ func BenchmarkDebianCutoff(b *testing.B) {
 		{"release", nil, []string{"--release"}},
 	}
 	for _, v := range variants {
+		// The testing package calls a sub-benchmark twice (b.N = 1, then
+		// the requested count): the workspaces and their warm builds come
+		// from the parent, once.
+		dir := debianWorkspace(b)
+		cargoTarget := filepath.Join(b.TempDir(), "ct")
+		args := append([]string{"build"}, v.args...)
+		warm := false
 		b.Run(v.name, func(b *testing.B) {
-			dir := debianWorkspace(b)
-			cargoTarget := filepath.Join(b.TempDir(), "ct")
-			args := append([]string{"build"}, v.args...)
-			mustRbuild(b, dir, v.env, args...)
-			benchCargoOut(b, dir, cargoTarget, v.env, args...)
+			if !warm {
+				mustRbuild(b, dir, v.env, args...)
+				benchCargoOut(b, dir, cargoTarget, v.env, args...)
+				warm = true
+			}
 			var rb, cg time.Duration
 			var rbUnits, cgUnits, cut int
 			for i := 0; i < b.N; i++ {
 				e := benchEdit
-				if i%2 == 1 {
+				if data, _ := os.ReadFile(filepath.Join(dir, e.file)); !strings.Contains(string(data), e.old) {
 					e.old, e.new = e.new, e.old
 				}
 				applyEdit(b, dir, e)

@@ -56,10 +56,16 @@ func TestSoundnessRandomEdits(t *testing.T) {
 				t.Fatalf("after %s: rbuild printed %q\nedits (seed %d):\n%s\n%s", step, bad, seed, strings.Join(log, "\n"), rb.out)
 			}
 		}
-		for i, n := range summaryCounts(rb.out) {
+		counts := summaryCounts(rb.out)
+		for i, n := range counts {
 			totals[i] += n
 		}
-		totals[3] += strings.Count(cg.out, "Compiling ")
+		cargoUnits := strings.Count(cg.out, "Compiling ")
+		totals[3] += cargoUnits
+		if len(log) > 0 {
+			log[len(log)-1] += fmt.Sprintf(" (rbuild: %d compiled, %d cut off, %d relinked; cargo: %d compiled)",
+				counts[0], counts[1], counts[2], cargoUnits)
+		}
 		for _, run := range probeRuns {
 			got := runProgramIn(t, dir, filepath.Join(dir, "target", "debug", run[0]), run[1:]...)
 			want := runProgramIn(t, dir, filepath.Join(ct, "debug", run[0]), run[1:]...)
