@@ -186,3 +186,30 @@ func benchCargoOut(b *testing.B, dir, targetDir string, env []string, args ...st
 	}
 	return string(out)
 }
+
+// BenchmarkDebianReleaseInlining prices -Z cross-crate-inline-threshold=never,
+// which the interface cutoff adds to optimised non-incremental library
+// compiles (rustc-facts.md rows 2-3): clean release builds with
+// --cutoff=interface (flag on) and --cutoff=exact (flag off), alternating.
+func BenchmarkDebianReleaseInlining(b *testing.B) {
+	dir := debianWorkspace(b)
+	var with, without time.Duration
+	for i := 0; i < b.N; i++ {
+		timeMode := func(mode string, total *time.Duration) {
+			os.RemoveAll(filepath.Join(dir, "target"))
+			start := time.Now()
+			mustRbuild(b, dir, nil, "build", "--release", "--cutoff="+mode)
+			*total += time.Since(start)
+		}
+		if i%2 == 0 {
+			timeMode("interface", &with)
+			timeMode("exact", &without)
+		} else {
+			timeMode("exact", &without)
+			timeMode("interface", &with)
+		}
+	}
+	b.ReportMetric(with.Seconds()/float64(b.N), "never-s/op")
+	b.ReportMetric(without.Seconds()/float64(b.N), "default-s/op")
+	b.ReportMetric(with.Seconds()/without.Seconds(), "never/default")
+}

@@ -80,6 +80,11 @@ func cutoffCases() []cutoffCase {
 		// Row 5: a body with f16 in its signature is inlined into dependents,
 		// also when the type hides behind another crate's alias.
 		{name: "f16 through another crate's alias", ws: "cutoff", setup: halfAlias, env: []string{"RUSTC_BOOTSTRAP=1"}, rebuilt: rebuildMid, edits: []edit{{upMore, "x * 0.5", "x * 0.25"}}},
+		// Row 16: new closures and generic instances in a private body are
+		// up's own (hidden or added symbols): relinking is enough. (Vec::from,
+		// not vec!: up shadows vec! for row 9, which keeps bodies using it.)
+		{name: "closure added to a private body", ws: "cutoff", cut: true, edits: []edit{{upLib, "    x * 3\n", "    (|y: u32| y * 3)(x)\n"}}},
+		{name: "generic instance added to a private body", ws: "cutoff", cut: true, edits: []edit{{upLib, "    x * 3\n", "    let v: Vec<u64> = Vec::from([x as u64 * 3]);\n    v[0] as u32\n"}}},
 		// Row 8: inline signals a plain #[inline] search misses.
 		{name: "cfg_attr inline body", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "    x + 1\n", "    x + 5\n"}}},
 		{name: "body inside an inline-adding macro", ws: "cutoff", rebuilt: rebuildMid, edits: []edit{{upMore, "        x + 2\n", "        x + 3\n"}}},
