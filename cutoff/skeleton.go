@@ -27,7 +27,8 @@ import (
 // a macro or derive from another crate whose expansion defines a
 // macro_rules! with a hard-coded allowlisted name (vec, println) or imports
 // one; an f16/f128 type reached through an alias defined in another crate
-// (so: no cutoff for a crate graph in which any crate mentions f16/f128).
+// (so: local crates are fingerprinted exactly when any crate of the build
+// opens the f16/f128 feature gate; cmd/rbuild's halfFloatEnabled).
 
 // SkeletonFile is one Rust source file of a crate.
 type SkeletonFile struct {

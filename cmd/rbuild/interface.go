@@ -28,7 +28,7 @@ type ifaceState struct {
 	stale     []bool // skipped by the cutoff: compiled against older dependencies
 	force     []bool // must run: a repair asked for it
 	fp        map[graph.ActionID]cutoff.Hash
-	halfFloat halfFloatCheck
+	halfFloat halfFloatCheck // has its own sync.Once
 	epoch     map[graph.ActionID][]cutoff.Hash
 	parked    []parkedRecord
 	order     []int // topological index of each action
