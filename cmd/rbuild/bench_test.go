@@ -71,29 +71,13 @@ func BenchmarkDebianClean(b *testing.B) {
 				if !history {
 					os.RemoveAll(filepath.Join(cacheDir, "durations.json"))
 				}
-				// Alternate which tool goes first: the second one finds
-				// the page cache warmed by the first.
-				timeRbuild := func() {
-					start := time.Now()
-					mustRbuild(b, dir, env, "build")
-					rb += time.Since(start)
-				}
-				timeCargo := func() {
-					start := time.Now()
-					benchCargo(b, dir, cargoTarget, "build")
-					cg += time.Since(start)
-				}
-				if i%2 == 0 {
-					timeRbuild()
-					timeCargo()
-				} else {
-					timeCargo()
-					timeRbuild()
-				}
+				inTurn(i, func() {
+					timed(&rb, func() { mustRbuild(b, dir, env, "build") })
+				}, func() {
+					timed(&cg, func() { benchCargo(b, dir, cargoTarget, "build") })
+				})
 			}
-			b.ReportMetric(rb.Seconds()/float64(b.N), "rbuild-s/op")
-			b.ReportMetric(cg.Seconds()/float64(b.N), "cargo-s/op")
-			b.ReportMetric(rb.Seconds()/cg.Seconds(), "rbuild/cargo")
+			reportPair(b, rb, cg)
 		})
 	}
 }
@@ -142,32 +126,20 @@ func BenchmarkDebianCutoff(b *testing.B) {
 					e.old, e.new = e.new, e.old
 				}
 				applyEdit(b, dir, e)
-				timeRbuild := func() {
-					start := time.Now()
-					r := mustRbuild(b, dir, v.env, args...)
-					rb += time.Since(start)
+				inTurn(i, func() {
+					var r result
+					timed(&rb, func() { r = mustRbuild(b, dir, v.env, args...) })
 					n := summaryCounts(r.stderr)
 					rbUnits += n[0]
 					cut += n[1]
-				}
-				timeCargo := func() {
-					start := time.Now()
-					out := benchCargoOut(b, dir, cargoTarget, v.env, args...)
-					cg += time.Since(start)
+				}, func() {
+					var out string
+					timed(&cg, func() { out = benchCargoOut(b, dir, cargoTarget, v.env, args...) })
 					cgUnits += strings.Count(out, "Compiling ")
-				}
-				if i%2 == 0 {
-					timeRbuild()
-					timeCargo()
-				} else {
-					timeCargo()
-					timeRbuild()
-				}
+				})
 			}
+			reportPair(b, rb, cg)
 			n := float64(b.N)
-			b.ReportMetric(rb.Seconds()/n, "rbuild-s/op")
-			b.ReportMetric(cg.Seconds()/n, "cargo-s/op")
-			b.ReportMetric(rb.Seconds()/cg.Seconds(), "rbuild/cargo")
 			b.ReportMetric(float64(rbUnits)/n, "rbuild-units/op")
 			b.ReportMetric(float64(cut)/n, "cutoff/op")
 			b.ReportMetric(float64(cgUnits)/n, "cargo-units/op")
@@ -194,22 +166,42 @@ func benchCargoOut(b *testing.B, dir, targetDir string, env []string, args ...st
 func BenchmarkDebianReleaseInlining(b *testing.B) {
 	dir := debianWorkspace(b)
 	var with, without time.Duration
+	cleanBuild := func(mode string) {
+		os.RemoveAll(filepath.Join(dir, "target"))
+		mustRbuild(b, dir, nil, "build", "--release", "--cutoff="+mode)
+	}
 	for i := 0; i < b.N; i++ {
-		timeMode := func(mode string, total *time.Duration) {
-			os.RemoveAll(filepath.Join(dir, "target"))
-			start := time.Now()
-			mustRbuild(b, dir, nil, "build", "--release", "--cutoff="+mode)
-			*total += time.Since(start)
-		}
-		if i%2 == 0 {
-			timeMode("interface", &with)
-			timeMode("exact", &without)
-		} else {
-			timeMode("exact", &without)
-			timeMode("interface", &with)
-		}
+		inTurn(i, func() {
+			timed(&with, func() { cleanBuild("interface") })
+		}, func() {
+			timed(&without, func() { cleanBuild("exact") })
+		})
 	}
 	b.ReportMetric(with.Seconds()/float64(b.N), "never-s/op")
 	b.ReportMetric(without.Seconds()/float64(b.N), "default-s/op")
 	b.ReportMetric(with.Seconds()/without.Seconds(), "never/default")
+}
+
+// inTurn runs first and second in iteration i, swapping their order every
+// other iteration: the second one finds the page cache warmed by the first.
+func inTurn(i int, first, second func()) {
+	if i%2 == 1 {
+		first, second = second, first
+	}
+	first()
+	second()
+}
+
+// timed adds f's wall time to total.
+func timed(total *time.Duration, f func()) {
+	start := time.Now()
+	f()
+	*total += time.Since(start)
+}
+
+// reportPair reports each tool's seconds per build and their ratio.
+func reportPair(b *testing.B, rbuild, cargo time.Duration) {
+	b.ReportMetric(rbuild.Seconds()/float64(b.N), "rbuild-s/op")
+	b.ReportMetric(cargo.Seconds()/float64(b.N), "cargo-s/op")
+	b.ReportMetric(rbuild.Seconds()/cargo.Seconds(), "rbuild/cargo")
 }
