@@ -200,3 +200,52 @@ func (g *Graph) Order() []ActionID {
 	}
 	return out
 }
+
+// Ancestors marks the given actions and every action they depend on,
+// directly or through files.
+func (g *Graph) Ancestors(roots []ActionID) []bool {
+	mark := make([]bool, len(g.Actions))
+	stack := append([]ActionID{}, roots...)
+	for len(stack) > 0 {
+		a := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if mark[a] {
+			continue
+		}
+		mark[a] = true
+		for _, in := range g.Actions[a].Inputs {
+			if p := g.Files[in].Producer; p != NoAction && !mark[p] {
+				stack = append(stack, p)
+			}
+		}
+	}
+	return mark
+}
+
+// Subgraph copies the actions keep selects, in order, with their files;
+// the copies share Data with the originals.
+func (g *Graph) Subgraph(keep []bool) (*Graph, error) {
+	sub := New()
+	for _, a := range g.Actions {
+		if !keep[a.ID] {
+			continue
+		}
+		ins := make([]string, len(a.Inputs))
+		for i, f := range a.Inputs {
+			ins[i] = g.Files[f].Path
+		}
+		outs := make([]string, len(a.Outputs))
+		early := ""
+		for i, f := range a.Outputs {
+			outs[i] = g.Files[f].Path
+			if g.Files[f].Early {
+				early = outs[i]
+			}
+		}
+		c := &Action{Name: a.Name, Label: a.Label, Kind: a.Kind, Data: a.Data}
+		if _, err := sub.AddAction(c, ins, outs, early); err != nil {
+			return nil, err
+		}
+	}
+	return sub, nil
+}

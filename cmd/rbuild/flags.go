@@ -29,6 +29,9 @@ type options struct {
 	profile       string
 	cutoff        string // interface (default), exact or off
 	strictSpans   bool
+	genFormat     string // gen FORMAT
+	output        string // gen -o
+	genDir        string // gen --gen-dir
 }
 
 // flagSpec says how a cargo flag is passed on.
@@ -153,6 +156,20 @@ func parseArgs(args []string) (*options, error) {
 			}
 			o.noRun = true
 			continue
+		case "-o", "--output", "--gen-dir":
+			if o.cmd != "gen" {
+				return nil, fmt.Errorf("%s is only for `rbuild gen`", name)
+			}
+			v, err := value()
+			if err != nil {
+				return nil, err
+			}
+			if name == "--gen-dir" {
+				o.genDir = v
+			} else {
+				o.output = v
+			}
+			continue
 		case "--manifest-path":
 			v, err := value()
 			if err != nil {
@@ -167,6 +184,10 @@ func parseArgs(args []string) (*options, error) {
 		if !ok {
 			if !strings.HasPrefix(a, "-") && (o.cmd == "test") {
 				o.testFilter = append(o.testFilter, a)
+				continue
+			}
+			if !strings.HasPrefix(a, "-") && o.cmd == "gen" && o.genFormat == "" {
+				o.genFormat = a
 				continue
 			}
 			return nil, fmt.Errorf("unknown flag %q for `rbuild %s` (see `rbuild help`)", a, o.cmd)

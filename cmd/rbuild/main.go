@@ -69,6 +69,8 @@ func run(args []string) int {
 		err = runBinary(ctx, o)
 	case "explain":
 		err = explain(o)
+	case "gen":
+		err = gen(ctx, o, args)
 	default:
 		fmt.Fprintf(os.Stderr, "error: no such command `%s` (see `rbuild help`)\n", o.cmd)
 		return 2
@@ -215,6 +217,7 @@ Commands:
   test       Build and run tests (like cargo test); --no-run only builds
   run        Build and run a binary (like cargo run)
   explain    Say, for the last build, why each action ran or was skipped
+  gen        Write the build for another tool: gen ninja|tup|build-plan|dot
   help       Show this text
   version    Show rbuild's version
 
@@ -235,4 +238,8 @@ rbuild flags:
   -d explain            Print why each action runs, while building
   --unit-graph FILE     Use this unit-graph JSON instead of asking cargo (debugging)
   --no-run              (test) Build the test executables but do not run them
+  -o, --output FILE     (gen) Write here ("-" = stdout); default build.ninja or
+                        Tupfile in the workspace root, stdout for build-plan and dot
+  --gen-dir DIR         (gen) Where the generated build puts its artifacts
+                        (default target/rbuild/gen-FORMAT/PROFILE)
 `

@@ -230,7 +230,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		w.s.status.Verb("Explain", actionLabel(a)+": "+v.Reason)
 	}
 	if w.s.opt.verbose > 0 {
-		w.s.status.Verb("Running", "`"+shellQuote(c.Argv)+"`")
+		w.s.status.Verb("Running", "`"+graph.ShellQuote(c.Argv)+"`")
 	}
 	return cmd, nil
 }
