@@ -15,8 +15,12 @@ PKGS=(
   librust-serde-json-dev
   librust-clap-dev
   librust-memchr-dev
-  # tools
+  # tools: generated rules are built by the real ninja and tup (tup needs
+  # FUSE), Graphviz checks the dot output, strace the hermeticity test
   ninja-build
+  tup
+  fuse3
+  graphviz
   strace
 )
 

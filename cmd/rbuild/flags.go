@@ -32,6 +32,7 @@ type options struct {
 	genFormat     string // gen FORMAT
 	output        string // gen -o
 	genDir        string // gen --gen-dir
+	buildPlan     string // build --build-plan FILE
 }
 
 // flagSpec says how a cargo flag is passed on.
@@ -169,6 +170,16 @@ func parseArgs(args []string) (*options, error) {
 			} else {
 				o.output = v
 			}
+			continue
+		case "--build-plan":
+			if o.cmd != "build" {
+				return nil, fmt.Errorf("--build-plan is only for `rbuild build`")
+			}
+			v, err := value()
+			if err != nil {
+				return nil, err
+			}
+			o.buildPlan = v
 			continue
 		case "--manifest-path":
 			v, err := value()

@@ -56,6 +56,10 @@ func run(args []string) int {
 	defer stop()
 	switch o.cmd {
 	case "build", "check":
+		if o.buildPlan != "" {
+			err = buildPlan(ctx, o)
+			break
+		}
 		if fastNoop(o, args) {
 			return 0
 		}
@@ -237,6 +241,8 @@ rbuild flags:
   --color WHEN          auto, always or never
   -d explain            Print why each action runs, while building
   --unit-graph FILE     Use this unit-graph JSON instead of asking cargo (debugging)
+  --build-plan FILE     (build) Run this build plan (cargo's legacy --build-plan
+                        JSON, e.g. from rbuild gen build-plan) instead of asking cargo
   --no-run              (test) Build the test executables but do not run them
   -o, --output FILE     (gen) Write here ("-" = stdout); default build.ninja or
                         Tupfile in the workspace root, stdout for build-plan and dot

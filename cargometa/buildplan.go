@@ -1,0 +1,210 @@
+package cargometa
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"rbuild/graph"
+)
+
+// ReadBuildPlan parses a build plan in cargo's legacy `--build-plan` JSON
+// format (graph.BuildPlan) and returns it as a graph of rules. Every
+// mistake is reported with the field it is in:
+// `invocations[3].args: want an array of strings`.
+func ReadBuildPlan(data []byte) (*graph.Graph, *graph.BuildPlan, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object: %w", jsonProblem(data, err))
+	}
+	plan := &graph.BuildPlan{}
+	raw, ok := top["invocations"]
+	if !ok {
+		return nil, nil, errors.New("invocations: missing")
+	}
+	var invs []json.RawMessage
+	if err := json.Unmarshal(raw, &invs); err != nil {
+		return nil, nil, errors.New("invocations: want an array of objects")
+	}
+	if in, ok := top["inputs"]; ok {
+		if err := json.Unmarshal(in, &plan.Inputs); err != nil {
+			return nil, nil, errors.New("inputs: want an array of strings")
+		}
+	}
+	for i, r := range invs {
+		inv, err := decodeInvocation(r, len(plan.Invocations))
+		if errors.Is(err, errNotObject) {
+			return nil, nil, fmt.Errorf("invocations[%d]: want an object", i)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("invocations[%d].%w", i, err)
+		}
+		plan.Invocations = append(plan.Invocations, inv)
+	}
+	g, err := planGraph(plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, plan, nil
+}
+
+var errNotObject = errors.New("want an object")
+
+// field is one invocation field: where it goes and how it is described.
+type field struct {
+	name     string
+	into     any
+	want     string
+	required bool
+}
+
+func decodeInvocation(raw json.RawMessage, index int) (graph.Invocation, error) {
+	var inv graph.Invocation
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return inv, errNotObject
+	}
+	fields := []field{
+		{"package_name", &inv.PackageName, "a string", false},
+		{"package_version", &inv.PackageVersion, "a string", false},
+		{"target_kind", &inv.TargetKind, "an array of strings", false},
+		{"kind", &inv.Kind, "a target triple or null", false},
+		{"compile_mode", &inv.CompileMode, "a string", false},
+		{"deps", &inv.Deps, "an array of invocation indices", false},
+		{"outputs", &inv.Outputs, "an array of paths", true},
+		{"links", &inv.Links, "an object mapping link paths to output paths", false},
+		{"program", &inv.Program, "a string", true},
+		{"args", &inv.Args, "an array of strings", true},
+		{"env", &inv.Env, "an object of strings", false},
+		{"cwd", &inv.Cwd, "a string", true},
+	}
+	for _, f := range fields {
+		v, ok := obj[f.name]
+		if !ok || string(v) == "null" {
+			if f.required {
+				return inv, fmt.Errorf("%s: missing (want %s)", f.name, f.want)
+			}
+			continue
+		}
+		if err := json.Unmarshal(v, f.into); err != nil {
+			return inv, fmt.Errorf("%s: want %s, got %s", f.name, f.want, abbreviate(v))
+		}
+	}
+	switch {
+	case inv.Program == "":
+		return inv, errors.New("program: empty")
+	case !filepath.IsAbs(inv.Cwd):
+		return inv, fmt.Errorf("cwd: want an absolute path, got %q", inv.Cwd)
+	case len(inv.Outputs) == 0:
+		return inv, errors.New("outputs: empty (an invocation must write something)")
+	}
+	for j, d := range inv.Deps {
+		if d < 0 || d >= index {
+			return inv, fmt.Errorf("deps[%d]: %d is not an earlier invocation", j, d)
+		}
+	}
+	for j, o := range inv.Outputs {
+		if !filepath.IsAbs(o) {
+			return inv, fmt.Errorf("outputs[%d]: want an absolute path, got %q", j, o)
+		}
+	}
+	for l, f := range inv.Links {
+		if !filepath.IsAbs(l) || !filepath.IsAbs(f) {
+			return inv, fmt.Errorf("links: want absolute paths, got %q -> %q", l, f)
+		}
+	}
+	return inv, nil
+}
+
+// planGraph makes one action per invocation. It reads every output of
+// the invocations it depends on (the plan says no more), and writes its
+// outputs and links; a dep-info output (`.d`) is its depfile, whose
+// sources then decide freshness.
+func planGraph(plan *graph.BuildPlan) (*graph.Graph, error) {
+	g := graph.New()
+	for i, inv := range plan.Invocations {
+		r := &graph.Rule{Argv: append([]string{inv.Program}, inv.Args...), Dir: inv.Cwd,
+			Package: inv.PackageName, Version: inv.PackageVersion, TargetKind: inv.TargetKind,
+			Mode: inv.CompileMode, Links: inv.Links}
+		if inv.Kind != nil {
+			r.Platform = *inv.Kind
+		}
+		for k, v := range inv.Env {
+			r.Env = append(r.Env, k+"="+v)
+		}
+		graph.SortEnv(r.Env)
+		var ins, outs []string
+		for _, d := range inv.Deps {
+			dep := plan.Invocations[d]
+			for _, o := range dep.Outputs {
+				if o != depfileOf(dep) {
+					ins = append(ins, o)
+				}
+			}
+			for l := range dep.Links {
+				ins = append(ins, l)
+			}
+		}
+		r.Depfile = depfileOf(inv)
+		for _, o := range inv.Outputs {
+			if o != r.Depfile {
+				outs = append(outs, o)
+			}
+		}
+		links := make([]string, 0, len(inv.Links))
+		for l := range inv.Links {
+			links = append(links, l)
+		}
+		sort.Strings(links)
+		outs = append(outs, links...)
+		kind := strings.Join(inv.TargetKind, ",")
+		if inv.CompileMode != "" && inv.CompileMode != "build" {
+			kind += " " + inv.CompileMode
+		}
+		label := fmt.Sprintf("%s v%s (%s)", inv.PackageName, inv.PackageVersion, kind)
+		if inv.PackageName == "" {
+			label = fmt.Sprintf("invocation %d (%s)", i, filepath.Base(inv.Program))
+		}
+		r.Description = label
+		a := &graph.Action{Name: "plan:" + inv.Outputs[0], Label: label, Kind: graph.Compile, Data: r}
+		if _, err := g.AddAction(a, ins, outs, ""); err != nil {
+			return nil, fmt.Errorf("invocations[%d]: %w", i, err)
+		}
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// depfileOf is the invocation's first `.d` output: rustc's dep-info.
+func depfileOf(inv graph.Invocation) string {
+	for _, o := range inv.Outputs {
+		if strings.HasSuffix(o, ".d") {
+			return o
+		}
+	}
+	return ""
+}
+
+// jsonProblem adds the line of a syntax error.
+func jsonProblem(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(data[:se.Offset], []byte("\n"))
+		return fmt.Errorf("line %d: %w", line, err)
+	}
+	return err
+}
+
+func abbreviate(v json.RawMessage) string {
+	s := string(v)
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return s
+}
