@@ -32,8 +32,14 @@ type GenOptions struct {
 func (p *Plan) GenGraph(o GenOptions, outs BuildOutputs) (*graph.Graph, error) {
 	units := p.genUnits()
 	gen := map[string]string{} // rbuild's artifact path → the generated build's
+	exeAt := map[string]string{} // where cargo uplifts an executable → where the generated build puts it
 	for _, u := range units {
 		p.genLayout(u, o, gen)
+		for _, up := range u.Uplifts {
+			if up[0] == u.Exe {
+				exeAt[up[1]] = gen[u.Exe]
+			}
+		}
 	}
 	rel := func(path string) string { return relUnder(o.Base, path) }
 	g := graph.New()
@@ -47,7 +53,7 @@ func (p *Plan) GenGraph(o GenOptions, outs BuildOutputs) (*graph.Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := &graph.Rule{Argv: argv, Env: graph.SortEnv(p.genEnv(u, c.Env)), Dir: o.Base,
+		r := &graph.Rule{Argv: argv, Env: graph.SortEnv(p.genEnv(u, c.Env, exeAt)), Dir: o.Base,
 			Depfile: rel(gen[u.DepInfo]), Description: "rustc " + u.Pkg.Name + " v" + u.Pkg.Version + " " + u.describe(),
 			Package: u.Pkg.Name, Version: u.Pkg.Version, TargetKind: u.J.Target.Kind,
 			Platform: platformOf(u), Mode: u.J.Mode}
@@ -218,11 +224,15 @@ func (p *Plan) genEmit(u *Unit, gen map[string]string, rel func(string) string) 
 }
 
 // genEnv is the compile's environment without rbuild's own deps dir in
-// LD_LIBRARY_PATH (proc macros are loaded by path in a generated build).
-func (p *Plan) genEnv(u *Unit, env []string) []string {
+// LD_LIBRARY_PATH (proc macros are loaded by path in a generated build),
+// and with CARGO_BIN_EXE_<name> naming the generated build's executable.
+func (p *Plan) genEnv(u *Unit, env []string, exeAt map[string]string) []string {
 	out := make([]string, 0, len(env))
 	own := filepath.Join(p.hostProfDir(u), "deps")
 	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "CARGO_BIN_EXE_") && exeAt[v] != "" {
+			kv = k + "=" + exeAt[v]
+		}
 		if v, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok {
 			var keep []string
 			for _, d := range filepath.SplitList(v) {

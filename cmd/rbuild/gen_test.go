@@ -274,3 +274,44 @@ func requireTup(t *testing.T) {
 		}
 	}
 }
+
+// TestGenNinjaTests: with --tests the generated build makes the test
+// executables, and an integration test finds the binaries it runs
+// (CARGO_BIN_EXE_*) where the generated build put them.
+func TestGenNinjaTests(t *testing.T) {
+	requireTool(t, "ninja")
+	dir := copyWorkspace(t, "bintests")
+	mustRbuild(t, dir, nil, "gen", "ninja", "-q", "--tests")
+	tool(t, dir, "ninja")
+	tests, _ := filepath.Glob(filepath.Join(dir, "target", "rbuild", "gen-ninja", "debug", "basic-*", "basic-*"))
+	if len(tests) != 1 {
+		t.Fatalf("want one `basic` test executable, found %v", tests)
+	}
+	out := runProgramIn(t, filepath.Join(dir, "bintests"), tests[0])
+	if !strings.Contains(out, "test result: ok. 2 passed") {
+		t.Errorf("basic test:\n%s", out)
+	}
+}
+
+// TestGenDot: Graphviz reads the action graph, which shows the split
+// link, the build-script run and the metadata (pipelined) edges.
+func TestGenDot(t *testing.T) {
+	requireTool(t, "dot")
+	for ws, wants := range map[string][]string{
+		"chain":       {"shape=ellipse", `label="rmeta", style=dashed`, `label="rlink", style=solid`},
+		"buildscript": {"shape=hexagon", `label="script output", style=dotted`},
+	} {
+		r := mustRbuild(t, copyWorkspace(t, ws), nil, "gen", "dot")
+		for _, want := range wants {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%s: dot output lacks %q:\n%s", ws, want, r.stdout)
+			}
+		}
+		cmd := exec.Command("dot", "-Tsvg")
+		cmd.Stdin = strings.NewReader(r.stdout)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("<svg")) {
+			t.Errorf("%s: dot -Tsvg: %v\n%.500s", ws, err, out)
+		}
+	}
+}
