@@ -31,7 +31,7 @@ type GenOptions struct {
 // builds, made of the artifacts' own directories.
 func (p *Plan) GenGraph(o GenOptions, outs BuildOutputs) (*graph.Graph, error) {
 	units := p.genUnits()
-	gen := map[string]string{} // rbuild's artifact path → the generated build's
+	gen := map[string]string{}   // rbuild's artifact path → the generated build's
 	exeAt := map[string]string{} // where cargo uplifts an executable → where the generated build puts it
 	for _, u := range units {
 		p.genLayout(u, o, gen)
