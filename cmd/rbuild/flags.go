@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -226,6 +227,9 @@ func parseArgs(args []string) (*options, error) {
 		if spec.feature {
 			o.featureArgs = append(o.featureArgs, pass...)
 		}
+	}
+	if o.cmd == "gen" && !slices.Contains(genFormats, o.genFormat) {
+		return nil, fmt.Errorf("gen: want one of %s, got %q", strings.Join(genFormats, ", "), o.genFormat)
 	}
 	return o, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -23,9 +22,6 @@ var genFormats = []string{"ninja", "tup", "build-plan", "dot"}
 // are built and run first (by rbuild, in its own target dir) and their
 // output is baked into the rules; see cargometa.GenGraph.
 func gen(ctx context.Context, o *options, args []string) error {
-	if !slices.Contains(genFormats, o.genFormat) {
-		return fmt.Errorf("gen: want one of %s, got %q", strings.Join(genFormats, ", "), o.genFormat)
-	}
 	// The generated commands are cargo's, without rbuild's cutoff flags.
 	o.cutoff = "exact"
 	s, err := newSession(ctx, o)

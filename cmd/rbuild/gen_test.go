@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // genWorkspaces are the testdata workspaces built through generated
@@ -96,6 +97,13 @@ func checkNinja(t *testing.T, dir, cargoDir string, runs [][]string) {
 	}
 	if out := tool(t, dir, "ninja", "-t", "missingdeps"); !strings.Contains(out, "No missing dependencies on generated files found.") {
 		t.Errorf("ninja -t missingdeps:\n%s", out)
+	}
+	// A manifest is a source of build.ninja: touching it regenerates the
+	// file (to the same bytes) and rebuilds nothing.
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(filepath.Join(dir, "Cargo.toml"), later, later)
+	if out := tool(t, dir, "ninja"); !strings.Contains(out, "Regenerating build.ninja") || !strings.Contains(out, "no work to do") {
+		t.Errorf("ninja after touching Cargo.toml:\n%s", out)
 	}
 }
 
@@ -313,5 +321,26 @@ func TestGenDot(t *testing.T) {
 		if err != nil || !bytes.Contains(out, []byte("<svg")) {
 			t.Errorf("%s: dot -Tsvg: %v\n%.500s", ws, err, out)
 		}
+	}
+}
+
+// TestBuildPlanErrors: a malformed plan, or a bad gen format, is refused
+// in one line naming what is wrong.
+func TestBuildPlanErrors(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.json")
+	os.WriteFile(plan, []byte(`{"invocations":[{"program":"rustc","args":"-V","outputs":["/x"],"cwd":"/"}]}`), 0o644)
+	r := rbuild(t, dir, nil, "build", "--build-plan", plan)
+	want := "error: build plan " + plan + ": invocations[0].args: want an array of strings, got \"-V\"\n"
+	if r.code != 101 || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want 101, %q", r.code, r.stderr, want)
+	}
+	r = rbuild(t, dir, nil, "build", "--build-plan", filepath.Join(dir, "missing.json"))
+	if r.code != 101 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "missing.json: no such file") {
+		t.Errorf("missing plan: exit %d, %q", r.code, r.stderr)
+	}
+	r = rbuild(t, dir, nil, "gen", "make")
+	if r.code != 2 || !strings.Contains(r.stderr, "gen: want one of ninja, tup, build-plan, dot") {
+		t.Errorf("gen make: exit %d, %q", r.code, r.stderr)
 	}
 }
