@@ -117,6 +117,21 @@ func checkBuildPlan(t *testing.T, dir, cargoDir string, runs [][]string) {
 	if !strings.Contains(r.stderr, "(0 of ") {
 		t.Errorf("second build of the plan ran something:\n%s", r.stderr)
 	}
+	// Freshness is by content: touching every source runs nothing.
+	later := time.Now().Add(2 * time.Second)
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == "target" {
+			return filepath.SkipDir
+		}
+		if err == nil && strings.HasSuffix(p, ".rs") {
+			os.Chtimes(p, later, later)
+		}
+		return nil
+	})
+	r = mustRbuild(t, dir, nil, "build", "--build-plan", plan)
+	if !strings.Contains(r.stderr, "(0 of ") {
+		t.Errorf("build of the plan after touching the sources ran something:\n%s", r.stderr)
+	}
 }
 
 func checkTup(t *testing.T, dir, cargoDir string, runs [][]string) {
