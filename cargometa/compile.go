@@ -176,7 +176,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	}
 	// Where cargo passes its shared deps dir (and each dependency's file
 	// there), rbuild passes the unit's exact view (view.go).
-	add("-L", "dependency="+u.ViewDir)
+	add("-L", "dependency="+p.DepDir(u))
 	for i, d := range u.Deps {
 		if !d.Linkable || d.J.Mode == "doc" {
 			continue
@@ -187,7 +187,10 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 			prefix = "noprelude:"
 		}
 		for _, f := range viewFile(u, d) {
-			add("--extern", prefix+name+"="+filepath.Join(u.ViewDir, filepath.Base(f)))
+			if !p.SharedDeps {
+				f = filepath.Join(u.ViewDir, filepath.Base(f))
+			}
+			add("--extern", prefix+name+"="+f)
 		}
 	}
 	if u.IsProcMacro {
@@ -270,6 +273,15 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	env = setEnv(env, "RUSTC_BOOTSTRAP", "1")
 	argv := append(p.rustcPrefix(u), a...)
 	return &Command{Argv: argv, Env: env, Dir: cwd}, nil
+}
+
+// DepDir is the `-L dependency=` directory of u's compile: its view or,
+// with SharedDeps, the deps/ dir where every library's outputs live.
+func (p *Plan) DepDir(u *Unit) string {
+	if p.SharedDeps {
+		return filepath.Join(u.ProfDir, "deps")
+	}
+	return u.ViewDir
 }
 
 func (p *Plan) rustcPrefix(u *Unit) []string {

@@ -30,6 +30,13 @@ type Plan struct {
 	ConfigEnv []ConfigEnv
 	Wrapper   string
 	WsWrapper string
+
+	// SharedDeps lays dependencies out the way cargo does: every compile
+	// gets `-L dependency=<profile>/deps` and --extern paths there, and
+	// no view is made. A developer knob (RBUILD_SHARED_DEPS=1) that exists
+	// only so TestHermeticRustcOpens can measure what the views prevent.
+	SharedDeps bool
+
 	hostCfgs  []Cfg
 	rustflags map[string][]string // per platform
 	pkgs      map[string]*Package

@@ -29,6 +29,8 @@ func gen(ctx context.Context, o *options, args []string) error {
 		return err
 	}
 	defer s.close()
+	// Generated rules are made from the views (GenGraph rewrites them).
+	s.plan.SharedDeps = false
 	out := o.output
 	if out == "" {
 		switch o.genFormat {

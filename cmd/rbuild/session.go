@@ -78,6 +78,9 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	// Developers only: cargo's shared deps/ instead of views, so that
+	// TestHermeticRustcOpens can measure the undeclared files rustc opens.
+	s.plan.SharedDeps = os.Getenv("RBUILD_SHARED_DEPS") == "1"
 	if o.cutoff == "interface" {
 		s.plan.EnableInterfaceCutoff()
 	}

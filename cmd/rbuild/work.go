@@ -204,7 +204,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if err := prepareDirs(u, a.Kind); err != nil {
 		return nil, err
 	}
-	if !u.IsRun {
+	if !u.IsRun && !w.s.plan.SharedDeps {
 		if err := makeView(u.ViewDir, w.s.plan.ViewFiles(u)); err != nil {
 			return nil, err
 		}
@@ -397,7 +397,10 @@ func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *execu
 		}
 		// -Z binary-dep-depinfo lists the crates rustc loaded: declared
 		// inputs (judged by the cutoff) and the toolchain's, not sources.
-		if strings.HasPrefix(f, u.ViewDir+string(filepath.Separator)) || w.isToolchainFile(f) {
+		// With shared deps they lie in deps/; recorded as sources, any
+		// byte change of a dependency would re-run this compile and defeat
+		// the cutoff.
+		if strings.HasPrefix(f, w.s.plan.DepDir(u)+string(filepath.Separator)) || w.isToolchainFile(f) {
 			continue
 		}
 		rec.Inputs = append(rec.Inputs, w.inputStamp(f, res.Start))
