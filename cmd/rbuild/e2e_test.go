@@ -326,3 +326,38 @@ func TestCtrlC(t *testing.T) {
 		t.Fatalf("after Ctrl-C: %q, cargo %q", got, want)
 	}
 }
+
+// After `target/` is deleted, cargo's answer comes from the per-user query
+// cache: the clean build starts no cargo. A changed manifest still asks
+// cargo.
+func TestCleanBuildReusesQuery(t *testing.T) {
+	dir := copyWorkspace(t, "chain")
+	tools := t.TempDir()
+	realCargo, err := exec.LookPath("cargo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cargoLog := countingTool(t, tools, "cargo", realCargo)
+	env := []string{"PATH=" + tools + ":" + os.Getenv("PATH"), "RBUILD_CACHE_DIR=" + t.TempDir()}
+	mustRbuild(t, dir, env, "build")
+	if len(calls(t, cargoLog)) == 0 {
+		t.Fatal("the counting cargo saw no call")
+	}
+	os.Remove(cargoLog)
+	os.RemoveAll(filepath.Join(dir, "target"))
+	mustRbuild(t, dir, env, "build")
+	if c := calls(t, cargoLog); len(c) != 0 {
+		t.Errorf("clean build ran cargo %d times: %v", len(c), c)
+	}
+	if out := runProgram(t, filepath.Join(dir, "target", "debug", "app")); out != "chain: 42\nextra: 47\n" {
+		t.Errorf("app printed %q", out)
+	}
+	manifest := filepath.Join(dir, "app", "Cargo.toml")
+	data, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, append(data, "\n# changed\n"...), 0o644)
+	os.RemoveAll(filepath.Join(dir, "target"))
+	mustRbuild(t, dir, env, "build")
+	if len(calls(t, cargoLog)) == 0 {
+		t.Error("a changed manifest did not ask cargo")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -141,15 +142,34 @@ func (s *session) close() {
 }
 
 // query returns cargo's unit graph and metadata, from the cache when no file
-// or variable that could change cargo's answer has changed since.
+// or variable that could change cargo's answer has changed since. The
+// cache is kept in the target dir and, per user, under RBUILD_CACHE_DIR:
+// cargo's answer does not depend on target/, so a clean build (target/
+// deleted) starts its first rustc without waiting for cargo.
 func (s *session) query() (*cargometa.Query, error) {
 	req := &cargometa.Request{Command: s.opt.cargoCommand(), Args: s.opt.cargoArgs, FeatureArgs: s.opt.featureArgs,
 		Cwd: s.cwd, Env: s.env, UnitGraphFile: s.opt.unitGraphFile}
-	key := xxh3.HashString128(cargometa.EnvKey(req)).Bytes()
-	cache := filepath.Join(s.targetDir, "rbuild", "query", fmt.Sprintf("%x.json", key[:12]))
+	envKey := cargometa.EnvKey(req)
+	key := xxh3.HashString128(envKey).Bytes()
+	name := fmt.Sprintf("%x.json", key[:12])
+	cache := filepath.Join(s.targetDir, "rbuild", "query", name)
 	s.queryFile = cache
-	if data, err := os.ReadFile(cache); err == nil {
-		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == cargometa.EnvKey(req) && !anyChanged(q.Stamps) {
+	var userCache string
+	if dir := userCacheDir(); dir != "" {
+		userCache = filepath.Join(dir, "query", name)
+	}
+	for _, f := range []string{cache, userCache} {
+		if f == "" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == envKey && !anyChanged(q.Stamps) {
+			if f != cache {
+				writeFileAtomic(cache, data)
+			}
 			return q, nil
 		}
 	}
@@ -159,8 +179,36 @@ func (s *session) query() (*cargometa.Query, error) {
 	}
 	if data, err := q.Encode(); err == nil {
 		writeFileAtomic(cache, data)
+		if userCache != "" && writeFileAtomic(userCache, data) == nil {
+			pruneOldest(filepath.Dir(userCache), userQueryCap)
+		}
 	}
 	return q, nil
+}
+
+// userQueryCap bounds the per-user query cache: one entry per workspace,
+// command line and environment, the least recently written go first.
+const userQueryCap = 64
+
+func pruneOldest(dir string, keep int) {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) <= keep {
+		return
+	}
+	type aged struct {
+		path string
+		mod  time.Time
+	}
+	var files []aged
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			files = append(files, aged{filepath.Join(dir, e.Name()), info.ModTime()})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
+	for _, f := range files[min(keep, len(files)):] {
+		os.Remove(f.path)
+	}
 }
 
 func anyChanged(stamps []cargometa.Stamp) bool {
