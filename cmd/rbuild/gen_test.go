@@ -27,6 +27,7 @@ var genWorkspaces = []struct {
 	{"links", [][]string{{"linkapp"}}},
 	{"bintests", [][]string{{"bintests"}, {"other"}}},
 	{"cutoff", [][]string{{"app"}}},
+	{"failingtest", nil}, // builds; only its tests fail
 }
 
 // TestGenNinjaAndBuildPlan: on every workspace, `rbuild gen ninja` is
