@@ -143,13 +143,11 @@ func (p *Plan) genArgv(u *Unit, c *Command, view []string, gen map[string]string
 			depDirs = append(depDirs, d)
 		}
 	}
+	// A workspace member's crate root is passed relative to the
+	// workspace root (c.Dir), as cargo does; file!() and panic messages
+	// show it so. The generated command runs in base instead.
 	src := *u.J.Target.SrcPath
-	srcArg := src
-	if !filepath.IsAbs(src) || c.Dir != "" {
-		if r, err := filepath.Rel(c.Dir, src); err == nil && !strings.HasPrefix(r, "..") {
-			srcArg = r
-		}
-	}
+	srcArg := relUnder(c.Dir, src)
 	argv := c.Argv
 	out := make([]string, 0, len(argv)+len(depDirs))
 	next := func(i int) string {
