@@ -41,7 +41,7 @@ func (p *Plan) GenGraph(o GenOptions, outs BuildOutputs) (*graph.Graph, error) {
 			}
 		}
 	}
-	rel := func(path string) string { return relUnder(o.Base, path) }
+	rel := func(path string) string { return RelUnder(o.Base, path) }
 	g := graph.New()
 	for _, u := range units {
 		c, err := p.CompileCommand(u, outs)
@@ -147,7 +147,7 @@ func (p *Plan) genArgv(u *Unit, c *Command, view []string, gen map[string]string
 	// workspace root (c.Dir), as cargo does; file!() and panic messages
 	// show it so. The generated command runs in base instead.
 	src := *u.J.Target.SrcPath
-	srcArg := relUnder(c.Dir, src)
+	srcArg := RelUnder(c.Dir, src)
 	argv := c.Argv
 	out := make([]string, 0, len(argv)+len(depDirs))
 	next := func(i int) string {
@@ -269,8 +269,8 @@ func (u *Unit) describe() string {
 	return "(" + d + ")"
 }
 
-// relUnder writes path relative to base when it lies below base.
-func relUnder(base, path string) string {
+// RelUnder writes path relative to base when it lies below base.
+func RelUnder(base, path string) string {
 	if path == "" || base == "" {
 		return path
 	}

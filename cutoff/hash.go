@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/zeebo/xxh3"
 )
@@ -108,6 +109,20 @@ func (h *Hasher) Refresh(path string) (Stamp, error) {
 	}
 	h.store(s)
 	return s, nil
+}
+
+// InputStamp stamps a file an action read, after it ran; one modified
+// after the action started may not be what it read, so it is poisoned to
+// force a re-run (as is one that is gone).
+func (h *Hasher) InputStamp(path string, started time.Time) Stamp {
+	st, err := h.Refresh(path)
+	if err != nil || st.Size < 0 {
+		return Stamp{Path: path, Size: -1, Hash: Poisoned}
+	}
+	if st.Mtime >= started.UnixNano() {
+		st.Hash = Poisoned
+	}
+	return st
 }
 
 func (h *Hasher) store(s Stamp) {

@@ -69,7 +69,7 @@ func gen(ctx context.Context, o *options, args []string) error {
 	if genDir, err = filepath.Abs(genDir); err != nil {
 		return err
 	}
-	if o.genFormat == "tup" && relUnder(base, genDir) == genDir {
+	if o.genFormat == "tup" && cargometa.RelUnder(base, genDir) == genDir {
 		return fmt.Errorf("gen tup: the artifact directory %s is outside %s, where Tup can write (use --gen-dir)", genDir, base)
 	}
 	g, err := s.plan.GenGraph(cargometa.GenOptions{Base: base, OutDir: genDir}, w.buildOutput)
@@ -79,7 +79,7 @@ func gen(ctx context.Context, o *options, args []string) error {
 	h.Sources = genSources(s, w)
 	switch o.genFormat {
 	case "ninja":
-		h.Self = relUnder(base, out)
+		h.Self = cargometa.RelUnder(base, out)
 		return writeGenerated(out, func(w io.Writer) error { return graph.WriteNinja(w, g, h) })
 	case "tup":
 		return writeGenerated(out, func(w io.Writer) error { return graph.WriteTup(w, g, h) })
@@ -197,11 +197,4 @@ func writeGenerated(out string, write func(io.Writer) error) error {
 		return fmt.Errorf("gen: write %s: %w", out, err)
 	}
 	return nil
-}
-
-func relUnder(base, path string) string {
-	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
-		return r
-	}
-	return path
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -179,14 +178,11 @@ func (w *planWork) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Re
 			if !filepath.IsAbs(f) {
 				f = filepath.Join(r.Dir, f)
 			}
-			if produced[f] || strings.Contains(f, "/lib/rustlib/") {
-				continue // declared inputs, and the toolchain's crates
+			// Declared inputs are judged as such; everything else it
+			// read (sources, the toolchain's crates) is an input here.
+			if !produced[f] {
+				rec.Inputs = append(rec.Inputs, w.hasher.InputStamp(f, res.Start))
 			}
-			st, err := w.hasher.Refresh(f)
-			if err != nil || st.Size < 0 || st.Mtime >= res.Start.UnixNano() {
-				st = cutoff.Stamp{Path: f, Size: -1, Hash: cutoff.Poisoned}
-			}
-			rec.Inputs = append(rec.Inputs, st)
 		}
 		rec.EnvDeps = di.EnvDeps
 		st, err := w.hasher.Refresh(r.Depfile)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"rbuild/cargometa"
 	"rbuild/cutoff"
@@ -403,23 +402,10 @@ func (w *work) finishCompile(u *cargometa.Unit, c *cargometa.Command, res *execu
 		if strings.HasPrefix(f, w.s.plan.DepDir(u)+string(filepath.Separator)) || w.isToolchainFile(f) {
 			continue
 		}
-		rec.Inputs = append(rec.Inputs, w.inputStamp(f, res.Start))
+		rec.Inputs = append(rec.Inputs, w.hasher.InputStamp(f, res.Start))
 	}
 	rec.EnvDeps = di.EnvDeps
 	return nil
-}
-
-// inputStamp stamps a source input; one modified after its action started
-// may not be what the compiler read, so it is poisoned to force a re-run.
-func (w *work) inputStamp(path string, started time.Time) cutoff.Stamp {
-	st, err := w.hasher.Refresh(path)
-	if err != nil || st.Size < 0 {
-		return cutoff.Stamp{Path: path, Size: -1, Hash: cutoff.Poisoned}
-	}
-	if st.Mtime >= started.UnixNano() {
-		st.Hash = cutoff.Poisoned
-	}
-	return st
 }
 
 func (w *work) finishRun(u *cargometa.Unit, res *executor.Result, env []string, rec *cutoff.Record) error {
@@ -462,7 +448,7 @@ func (w *work) finishRun(u *cargometa.Unit, res *executor.Result, env []string, 
 		inputs = packageFiles(pkgDir)
 	}
 	for _, p := range inputs {
-		rec.Inputs = append(rec.Inputs, w.inputStamp(p, res.Start))
+		rec.Inputs = append(rec.Inputs, w.hasher.InputStamp(p, res.Start))
 	}
 	for _, name := range bo.RerunIfEnvChanged {
 		v, ok := cargometa.LookupEnv(env, name)
