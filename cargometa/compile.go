@@ -54,13 +54,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	a := make([]string, 0, 64)
 	add := func(s ...string) { a = append(a, s...) }
 
-	src := *j.Target.SrcPath
-	cwd, srcArg := filepath.Dir(u.Pkg.ManifestPath), src
-	if u.Local {
-		if rel, err := filepath.Rel(p.WsRoot, src); err == nil && !strings.HasPrefix(rel, "..") {
-			cwd, srcArg = p.WsRoot, rel
-		}
-	}
+	cwd, srcArg := p.CompileDir(u)
 	add("--crate-name", u.CrateName, "--edition="+j.Target.Edition)
 	if j.Target.Edition == "future" {
 		add("-Z", "unstable-options")
@@ -335,4 +329,18 @@ func setEnv(env []string, k, v string) []string {
 		}
 	}
 	return append(env, k+"="+v)
+}
+
+// CompileDir is where u's rustc runs, and the crate root as passed to it:
+// like cargo, the workspace root and a relative path for a path package
+// inside it (the paths in its dep-info are then relative to that root),
+// else the package's directory and an absolute path.
+func (p *Plan) CompileDir(u *Unit) (dir, src string) {
+	src = *u.J.Target.SrcPath
+	if u.Local {
+		if rel, err := filepath.Rel(p.WsRoot, src); err == nil && !strings.HasPrefix(rel, "..") {
+			return p.WsRoot, rel
+		}
+	}
+	return filepath.Dir(u.Pkg.ManifestPath), src
 }

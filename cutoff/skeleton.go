@@ -828,6 +828,34 @@ type skeletonWriter struct {
 type bodyDecision struct {
 	Fn     string // file:line name
 	Reason string // "" when dropped
+	body   FnBody
+}
+
+// FnBody is one fn body the elision rules judged: where it is, and why the
+// crate's interface includes it ("" when the skeleton drops it, so that an
+// edit inside it leaves the interface fingerprint unchanged).
+type FnBody struct {
+	Path   string // as in SkeletonFile.Path
+	Line   int    // of the fn's name
+	Name   string
+	Public bool   // declared with some form of pub
+	Open   int    // byte offset of the body's `{`
+	Keep   string // the reason the body is kept, or ""
+}
+
+// FnBodies lists the fn bodies of a crate in source order, with the
+// decision the skeleton takes for each: how `rbuild bench` finds an edit
+// that does, or does not, change a crate's interface.
+func FnBodies(files []SkeletonFile, opt SkeletonOptions) ([]FnBody, error) {
+	w, err := renderCrate(files, opt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FnBody, len(w.decisions))
+	for i, d := range w.decisions {
+		out[i] = d.body
+	}
+	return out, nil
 }
 
 // itemScope is what an enclosing impl, trait, module or extern block
@@ -999,7 +1027,12 @@ func (w *skeletonWriter) fnItem(f *sourceFile, h itemHead, sc itemScope, end int
 	close := f.partner[open]
 	fn := &fnFacts{f: f, head: &h, scope: &sc, typeParams: typeParams, sig: f.toks[h.kwAt:open], bodyOpen: open, bodyClose: close}
 	reason := w.facts.whyKeepBody(fn)
-	w.decisions = append(w.decisions, bodyDecision{Fn: fmt.Sprintf("%s:%d %s", f.path, name.Line, name.Text), Reason: reason})
+	pub := false
+	for _, t := range f.toks[h.attrsEnd:h.kwAt] {
+		pub = pub || (t.Kind == TokIdent && t.Text == "pub")
+	}
+	w.decisions = append(w.decisions, bodyDecision{Fn: fmt.Sprintf("%s:%d %s", f.path, name.Line, name.Text), Reason: reason,
+		body: FnBody{Path: f.path, Line: name.Line, Name: name.Text, Public: pub, Open: f.toks[open].Off, Keep: reason}})
 	if reason == "" {
 		w.emitItem(f, h, open, false)
 		w.out = append(w.out, droppedBody...)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -432,4 +433,20 @@ func TestSkeletonRegistry(t *testing.T) {
 	}
 	t.Logf("%d crates, %d files, %.1f MB: CrateSkeleton took %v; fn bodies kept %d, dropped %d; %d files not modules",
 		crates, files, float64(bytes)/1e6, elapsed.Round(time.Millisecond), kept, dropped, failed)
+}
+
+func TestFnBodies(t *testing.T) {
+	src := "pub fn api() -> u8 { helper() }\nfn helper() -> u8 { 1 }\n#[inline]\npub(crate) fn hot() {}\n"
+	got, err := FnBodies([]SkeletonFile{{Path: "src/lib.rs", Src: []byte(src)}}, SkeletonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FnBody{
+		{Path: "src/lib.rs", Line: 1, Name: "api", Public: true, Open: strings.Index(src, "{"), Keep: ""},
+		{Path: "src/lib.rs", Line: 2, Name: "helper", Open: strings.Index(src, "{ 1"), Keep: ""},
+		{Path: "src/lib.rs", Line: 4, Name: "hot", Public: true, Open: strings.LastIndex(src, "{"), Keep: "attribute #[inline]"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
 }

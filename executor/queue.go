@@ -2,6 +2,7 @@ package executor
 
 import (
 	"container/heap"
+	mathbits "math/bits"
 	"sync"
 	"time"
 
@@ -19,8 +20,49 @@ type Cost struct {
 // starts the work the build's end waits on first. A consumer of an early
 // output can start once that output is announced, not when its producer
 // exits. Without cost estimates (cost nil) every action costs one unit:
-// the longest chain counted in actions.
+// the longest chain counted in actions. Equal chains are ordered by how
+// many actions depend on each, directly or not: the order a build without
+// recorded durations (they all cost the same there) falls back on.
 func criticalPath(g *graph.Graph, cost func(*graph.Action) Cost) []int64 {
+	prio := longestChain(g, cost)
+	deps := dependentCounts(g)
+	for i := range prio {
+		prio[i] = prio[i]<<dependentBits | int64(min(deps[i], 1<<dependentBits-1))
+	}
+	return prio
+}
+
+// dependentBits is the room the tie-breaking count takes in a priority.
+const dependentBits = 12
+
+// dependentCounts is, for each action, the number of actions that consume
+// its outputs, directly or through others.
+func dependentCounts(g *graph.Graph) []int {
+	n := len(g.Actions)
+	words := (n + 63) / 64
+	below := make([][]uint64, n)
+	counts := make([]int, n)
+	order := g.Order()
+	for i := len(order) - 1; i >= 0; i-- {
+		a := g.Actions[order[i]]
+		set := make([]uint64, words)
+		for _, o := range a.Outputs {
+			for _, c := range g.Consumers(o) {
+				set[c/64] |= 1 << (c % 64)
+				for w, bits := range below[c] {
+					set[w] |= bits
+				}
+			}
+		}
+		below[a.ID] = set
+		for _, bits := range set {
+			counts[a.ID] += mathbits.OnesCount64(bits)
+		}
+	}
+	return counts
+}
+
+func longestChain(g *graph.Graph, cost func(*graph.Action) Cost) []int64 {
 	prio := make([]int64, len(g.Actions))
 	order := g.Order()
 	for i := len(order) - 1; i >= 0; i-- {

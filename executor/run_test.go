@@ -224,7 +224,7 @@ func TestCriticalPathUsesEarlyOutputs(t *testing.T) {
 		b    time.Duration
 		want int64
 	}{{time.Second, int64(10 * time.Second)}, {20 * time.Second, int64(21 * time.Second)}} {
-		prio := criticalPath(g, func(x *graph.Action) Cost {
+		prio := longestChain(g, func(x *graph.Action) Cost {
 			if x.Name == "a" {
 				return Cost{Total: 10 * time.Second, Early: time.Second}
 			}
@@ -239,6 +239,34 @@ func TestCriticalPathUsesEarlyOutputs(t *testing.T) {
 		if prio[a.ID] != tc.want {
 			t.Errorf("b=%v: prio(a) = %v, want %v", tc.b, time.Duration(prio[a.ID]), time.Duration(tc.want))
 		}
+	}
+}
+
+func TestCriticalPathBreaksTiesByDependents(t *testing.T) {
+	dir := t.TempDir()
+	// a and b head chains of the same length; a has two consumers, b one.
+	g, _ := buildGraph(t, dir, map[string][2][]string{
+		"a": {nil, {"a.out"}},
+		"b": {nil, {"b.out"}},
+		"c": {{"a.out"}, {"c.out"}},
+		"d": {{"a.out"}, {"d.out"}},
+		"e": {{"b.out"}, {"e.out"}},
+	}, map[string]string{"a": "true", "b": "true", "c": "true", "d": "true", "e": "true"})
+	prio := criticalPath(g, nil)
+	id := func(name string) graph.ActionID {
+		for _, x := range g.Actions {
+			if x.Name == name {
+				return x.ID
+			}
+		}
+		t.Fatalf("no action %s", name)
+		return 0
+	}
+	if prio[id("a")] <= prio[id("b")] {
+		t.Errorf("prio(a) = %d, prio(b) = %d: the chain with more dependents should go first", prio[id("a")], prio[id("b")])
+	}
+	if prio[id("b")] <= prio[id("c")] {
+		t.Errorf("prio(b) = %d, prio(c) = %d: a longer chain must still outrank more dependents", prio[id("b")], prio[id("c")])
 	}
 }
 

@@ -22,6 +22,9 @@ PKGS=(
   fuse3
   graphviz
   strace
+  # headless Chromium renders the --timings report (no script errors, every
+  # bar drawn) and screenshots it
+  chromium
 )
 
 missing=()

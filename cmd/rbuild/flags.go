@@ -34,6 +34,7 @@ type options struct {
 	output        string // gen -o
 	genDir        string // gen --gen-dir
 	buildPlan     string // build --build-plan FILE
+	timings       bool   // --timings: write the HTML timing report
 }
 
 // flagSpec says how a cargo flag is passed on.
@@ -142,6 +143,15 @@ func parseArgs(args []string) (*options, error) {
 		case "--strict-spans":
 			o.strictSpans = true
 			continue
+		case "--timings":
+			if !slices.Contains([]string{"build", "check", "test", "run"}, o.cmd) {
+				return nil, fmt.Errorf("--timings is only for `rbuild build`, `check`, `test` and `run`")
+			}
+			if hasVal && val != "html" {
+				return nil, fmt.Errorf("--timings: the report is HTML; want --timings or --timings=html, got %q", val)
+			}
+			o.timings = true
+			continue
 		case "--color":
 			v, err := value()
 			if err != nil {
@@ -227,6 +237,9 @@ func parseArgs(args []string) (*options, error) {
 		if spec.feature {
 			o.featureArgs = append(o.featureArgs, pass...)
 		}
+	}
+	if o.timings && o.buildPlan != "" {
+		return nil, fmt.Errorf("--timings does not apply to --build-plan builds yet")
 	}
 	if o.cmd == "gen" && !slices.Contains(genFormats, o.genFormat) {
 		return nil, fmt.Errorf("gen: want one of %s, got %q", strings.Join(genFormats, ", "), o.genFormat)

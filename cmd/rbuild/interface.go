@@ -27,6 +27,7 @@ type ifaceState struct {
 	ran       []bool // decided to run in this build
 	stale     []bool // skipped by the cutoff: compiled against older dependencies
 	force     []bool // must run: a repair asked for it
+	repairing []bool // being compiled again by a repair: its files are in flux
 	fp        map[graph.ActionID]cutoff.Hash
 	halfFloat halfFloatCheck // has its own sync.Once
 	epoch     map[graph.ActionID][]cutoff.Hash
@@ -49,7 +50,8 @@ const epochCap = 64
 func newIfaceState(g *graph.Graph) *ifaceState {
 	n := len(g.Actions)
 	st := &ifaceState{finished: make([]bool, n), ran: make([]bool, n), stale: make([]bool, n), force: make([]bool, n),
-		fp: map[graph.ActionID]cutoff.Hash{}, epoch: map[graph.ActionID][]cutoff.Hash{}, order: make([]int, n)}
+		repairing: make([]bool, n),
+		fp:        map[graph.ActionID]cutoff.Hash{}, epoch: map[graph.ActionID][]cutoff.Hash{}, order: make([]int, n)}
 	for i, id := range g.Order() {
 		st.order[id] = i
 	}
@@ -191,6 +193,23 @@ func (w *work) ifaceInputs(a *graph.Action, prev *cutoff.Record) (map[string]cut
 	return iface, unknown
 }
 
+// inRepair lists the producers of a's inputs that a repair is compiling
+// again right now. Their outputs were released by their first run, so a
+// can be ready while rustc rewrites them: a must wait for the repaired
+// files (the old .rmeta would make rustc stop with E0460, the .rlib is
+// gone until the repair writes it).
+func (w *work) inRepair(a *graph.Action) []graph.ActionID {
+	var out []graph.ActionID
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, in := range a.Inputs {
+		if p := w.s.graph.Files[in].Producer; p != graph.NoAction && w.iface.repairing[p] && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // unfinishedProducers lists the compiles among a's inputs' producers that
 // have not finished in this build.
 func (w *work) unfinishedProducers(a *graph.Action) []graph.ActionID {
@@ -274,6 +293,7 @@ func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.V
 	forced := w.iface.force[a.ID]
 	w.iface.force[a.ID] = false
 	if forced {
+		w.iface.repairing[a.ID] = true
 		w.iface.repaired++
 		if w.iface.stale[a.ID] {
 			w.iface.cutOff-- // it was cut off earlier in this build
@@ -453,6 +473,22 @@ func (w *work) flushParked() {
 			w.s.log.Put(rlogRecord(p.a.Name, p.rec))
 		}
 	}
+}
+
+// buildCounts is what one build did, as its summary line says it.
+type buildCounts struct {
+	Compiled int `json:"compiled"`
+	CutOff   int `json:"cut_off"`
+	Relinked int `json:"relinked"`
+	Repaired int `json:"repaired"`
+	Scripts  int `json:"build_scripts_run"`
+}
+
+func (w *work) counts() buildCounts {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i := w.iface
+	return buildCounts{Compiled: i.compiled, CutOff: i.cutOff, Relinked: i.relinked, Repaired: i.repaired, Scripts: i.scripts}
 }
 
 // summaryLine is the last line of a build that did something:

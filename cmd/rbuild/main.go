@@ -47,6 +47,9 @@ func run(args []string) int {
 		fmt.Println("rbuild " + version)
 		return 0
 	}
+	if args[0] == "bench" {
+		return runBench(args[1:])
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
@@ -95,6 +98,25 @@ func run(args []string) int {
 	return 101
 }
 
+func runBench(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := bench(ctx, args)
+	var usage *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 2
+	case ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "rbuild: interrupted (edits reverted)")
+		return 130
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	return 101
+}
+
 // exitError carries the exit code of a program rbuild ran for the user.
 type exitError struct{ code int }
 
@@ -106,7 +128,7 @@ var lastSession *session
 // fastNoop reports whether the snapshot of the last all-up-to-date build
 // still holds; it then prints what a no-op build prints.
 func fastNoop(o *options, args []string) bool {
-	if o.explain || o.verbose > 0 {
+	if o.explain || o.verbose > 0 || o.timings { // the report needs every decision
 		return false
 	}
 	cwd, err := os.Getwd()
@@ -149,6 +171,7 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	defer s.close()
 	w := newWork(s)
 	s.work = w
+	w.timeline = executor.NewTimeline(s.graph, time.Now(), o.timings)
 	tracePhase("records")
 	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
 		Status: s.status, Color: s.color, Verbose: o.verbose > 0, Cost: w.history.cost})
@@ -163,7 +186,9 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 		err = werr
 	}
 	tracePhase("explain")
+	report := saveTimings(s, w)
 	if err != nil {
+		announceTimingReport(s, report)
 		return s, stats, err
 	}
 	if !o.quiet {
@@ -173,6 +198,7 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 			fmt.Fprintln(os.Stderr, summaryLine(w, stats))
 		}
 	}
+	announceTimingReport(s, report)
 	return s, stats, nil
 }
 
@@ -208,7 +234,20 @@ func writeExplain(s *session, w *work) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(explainPath(s.targetDir), data)
+	if err := writeFileAtomic(explainPath(s.targetDir), data); err != nil {
+		return err
+	}
+	data, err = json.Marshal(w.counts())
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(countsPath(s.targetDir), data)
+}
+
+// countsPath holds the counts of the last build (buildCounts), which
+// `rbuild bench` reads.
+func countsPath(targetDir string) string {
+	return filepath.Join(targetDir, "rbuild", "last-build-counts.json")
 }
 
 const usage = `rbuild: build Rust workspaces like cargo, rebuilding only what changed
@@ -222,6 +261,7 @@ Commands:
   run        Build and run a binary (like cargo run)
   explain    Say, for the last build, why each action ran or was skipped
   gen        Write the build for another tool: gen ninja|tup|build-plan|dot
+  bench      Time realistic edits rebuilt by cargo and by rbuild (see below)
   help       Show this text
   version    Show rbuild's version
 
@@ -240,6 +280,8 @@ rbuild flags:
   --keep-going          Build as much as possible after a failure
   --color WHEN          auto, always or never
   -d explain            Print why each action runs, while building
+  --timings             (build, check, test, run) Write an HTML timing report
+                        to target/rbuild/timings/
   --unit-graph FILE     Use this unit-graph JSON instead of asking cargo (debugging)
   --build-plan FILE     (build) Run this build plan (cargo's legacy --build-plan
                         JSON, e.g. from rbuild gen build-plan) instead of asking cargo
@@ -248,4 +290,15 @@ rbuild flags:
                         Tupfile in the workspace root, stdout for build-plan and dot
   --gen-dir DIR         (gen) Where the generated build puts its artifacts
                         (default target/rbuild/gen-FORMAT/PROFILE)
+
+rbuild bench [--scenarios FILE] [--reps N] [--profile dev|release]
+             [--tools cargo,rbuild,cargo-noincr,rbuild-noincr] [--out DIR]
+  --scenarios FILE      Edits to measure (TOML, see README); default: noop,
+                        touch, comment, private-body, public-signature, leaf
+                        in the path package with the most dependents
+  --reps N              Measured rebuilds per scenario and tool (default 5)
+  --profile NAME        Cargo profile to build (default dev)
+  --tools LIST          Tools to compare (default cargo,rbuild); -noincr
+                        variants build with CARGO_INCREMENTAL=0
+  --out DIR             Where bench.md/.csv/.json/.svg go (default target/rbuild/bench)
 `

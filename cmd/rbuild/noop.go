@@ -55,6 +55,7 @@ func consultedFiles(s *session, w *work) []string {
 	add(s.queryFile)
 	add(filepath.Join(s.targetDir, "rbuild", "log"))
 	add(explainPath(s.targetDir))
+	add(countsPath(s.targetDir))
 	for _, a := range s.graph.Actions {
 		w.mu.Lock()
 		rec := w.prev[a.ID]

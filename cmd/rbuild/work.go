@@ -34,6 +34,9 @@ type work struct {
 	prev    map[graph.ActionID]*cutoff.Record
 	history *durationHistory
 	iface   *ifaceState
+	// timeline records when actions ran (for .ninja_log) and, with
+	// --timings, what was decided for the others; nil records nothing.
+	timeline *executor.Timeline
 }
 
 type explainEntry struct {
@@ -135,6 +138,9 @@ func commandHash(c *cargometa.Command) cutoff.Hash {
 
 func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, error) {
 	u := unitOf(a)
+	if busy := w.inRepair(a); len(busy) > 0 {
+		return nil, &executor.Later{After: busy}
+	}
 	c, err := w.command(a)
 	if err != nil {
 		return nil, err
@@ -176,6 +182,15 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		return nil, err // *executor.Later: decided again later
 	}
 	w.setExplain(a, v.Run, v.Reason)
+	if !v.Run {
+		// Cut off: the verdict named the dependencies whose unchanged
+		// interface let it skip ("interface of … unchanged").
+		outcome := executor.Fresh
+		if len(v.CutOff) > 0 {
+			outcome = executor.CutOff
+		}
+		w.timeline.Skipped(a, outcome, v.Reason)
+	}
 	w.mu.Lock()
 	if v.Run {
 		w.iface.ran[a.ID] = true
@@ -356,17 +371,23 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	}
 	w.mu.Lock()
 	w.iface.finished[a.ID] = true
+	w.iface.repairing[a.ID] = false
+	outcome := executor.Compiled
 	switch {
 	case a.Kind == graph.Link:
+		outcome = executor.Linked
 		if !w.iface.ran[w.compileOf(a)] {
 			w.iface.relinked++
+			outcome = executor.Relinked
 		}
 	case u.IsRun:
 		w.iface.scripts++
+		outcome = executor.ScriptRan
 	default:
 		w.iface.compiled++
 	}
 	w.mu.Unlock()
+	w.timeline.Ran(a, outcome, res, rec.Cmd)
 	if a.Kind == graph.Compile && !u.IsRun && !w.finishInterface(a, rec) {
 		w.mu.Lock()
 		w.iface.parked = append(w.iface.parked, parkedRecord{a, rec})
@@ -499,6 +520,9 @@ func packageFiles(dir string) []string {
 
 // uplift hard-links an output where cargo users expect it, replacing what
 // was there (a binary truncated in place must not alias the old link).
+// Where a link cannot be made it copies, through a new file renamed into
+// place: opening `to` for writing could truncate the very file it names
+// when another link to it appeared meanwhile.
 func uplift(from, to string) error {
 	if a, err := os.Stat(from); err == nil {
 		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
@@ -514,16 +538,29 @@ func uplift(from, to string) error {
 		return fmt.Errorf("uplift %s: %w", from, err)
 	}
 	defer src.Close()
-	st, _ := src.Stat()
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, st.Mode().Perm())
+	st, err := src.Stat()
+	if err != nil {
+		return fmt.Errorf("uplift %s: %w", from, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(to), ".uplift-*")
 	if err != nil {
 		return fmt.Errorf("uplift %s: %w", to, err)
 	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
+	_, err = io.Copy(tmp, src)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), st.Mode().Perm())
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), to)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return fmt.Errorf("uplift %s: %w", to, err)
 	}
-	return dst.Close()
+	return nil
 }
 
 // allowNewSyntax: `cargo::` directives need rust-version ≥ 1.77 (P4).

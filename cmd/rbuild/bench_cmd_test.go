@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestBenchDebian runs `rbuild bench --reps 1` with the built-in
+// scenarios on the Debian-crates workspace and checks the report's
+// structure and that its counts are plausible (never its times).
+func TestBenchDebian(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bench: minutes")
+	}
+	dir := debianWorkspace(t)
+	out := filepath.Join(t.TempDir(), "report")
+	r := mustRbuild(t, dir, nil, "bench", "--reps", "1", "--out", out)
+	var rep benchReport
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "bench.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range rep.Scenarios {
+		names = append(names, s.Name)
+	}
+	if want := "noop touch comment private-body public-signature leaf"; strings.Join(names, " ") != want {
+		t.Fatalf("scenarios %v, want %s", names, want)
+	}
+	if rep.Crate == nil || rep.Crate.Dependents < 5 {
+		t.Fatalf("edited crate %+v: want a path package with many dependents", rep.Crate)
+	}
+	if len(rep.Samples) != 12 || len(rep.Summary) != 12 {
+		t.Fatalf("%d samples, %d summary rows; want 12 each", len(rep.Samples), len(rep.Summary))
+	}
+	get := func(sc, tool string) benchSummary {
+		i := slices.IndexFunc(rep.Summary, func(s benchSummary) bool { return s.Scenario == sc && s.Tool == tool })
+		if i < 0 {
+			t.Fatalf("no summary for %s/%s", sc, tool)
+		}
+		return rep.Summary[i]
+	}
+	for _, s := range rep.Summary {
+		if s.Median <= 0 || s.Ratio <= 0 {
+			t.Errorf("%s/%s: median %v, ratio %v", s.Scenario, s.Tool, s.Median, s.Ratio)
+		}
+		if !strings.Contains(r.stdout, "| "+s.Scenario+" | "+s.Tool+" |") {
+			t.Errorf("markdown on stdout has no row for %s/%s", s.Scenario, s.Tool)
+		}
+	}
+	check := func(what string, ok bool) {
+		t.Helper()
+		if !ok {
+			t.Errorf("implausible: %s\n%s", what, r.stdout)
+		}
+	}
+	check("noop compiles nothing", get("noop", "cargo").Compiled == 0 && get("noop", "rbuild").Compiled == 0)
+	check("a touch makes cargo recompile, not rbuild", get("touch", "cargo").Compiled >= 1 && get("touch", "rbuild").Compiled == 0)
+	pb, pc := get("private-body", "rbuild"), get("private-body", "cargo")
+	check("private-body: rbuild compiles the crate, cuts off and relinks", pb.Compiled == 1 && pb.CutOff >= 1 && pb.Relinked >= 1)
+	check("private-body: cargo recompiles every dependent", pc.Compiled >= rep.Crate.Dependents)
+	cb := get("comment", "rbuild")
+	check("comment: rbuild compiles the crate and cuts off", cb.Compiled == 1 && cb.CutOff >= 1)
+	check("public-signature: rbuild recompiles dependents", get("public-signature", "rbuild").Compiled > 1)
+	check("leaf: one unit each", get("leaf", "cargo").Compiled == 1 && get("leaf", "rbuild").Compiled == 1)
+	check("the report names the private fn", strings.Contains(r.stdout, "**private-body**: a statement added to fn `"))
+	for _, f := range []string{"bench.md", "bench.csv", "bench.svg"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// Every edit was reverted.
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".rs") && strings.Contains(string(readFile(t, p)), "rbuild_bench") {
+			t.Errorf("%s still holds a bench edit", p)
+		}
+		if err == nil && d.IsDir() && d.Name() == "target" {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+}
+
+func TestBenchBadInput(t *testing.T) {
+	dir := copyWorkspace(t, "chain")
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--reps", "0"}, 2, "--reps: want at least 1"},
+		{[]string{"--tools", "cargo,make"}, 2, `unknown tool "make"`},
+		{[]string{"--frobnicate"}, 2, "flag provided but not defined"},
+		{[]string{"--scenarios", "nope.toml"}, 101, "scenario file nope.toml"},
+	} {
+		r := rbuild(t, dir, nil, append([]string{"bench"}, tt.args...)...)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("bench %v: exit %d, stderr %q; want exit %d and %q", tt.args, r.code, r.stderr, tt.code, tt.want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// benchTool is one way of building the workspace that the bench compares.
+type benchTool struct {
+	Name      string
+	rbuild    bool // else cargo
+	noIncr    bool // CARGO_INCREMENTAL=0
+	targetDir string
+	self      string // the rbuild executable
+}
+
+// benchToolNames are the tools `--tools` accepts.
+var benchToolNames = []string{"cargo", "rbuild", "cargo-noincr", "rbuild-noincr"}
+
+// parseTools reads --tools: each tool builds into its own target dir under
+// base, so that one's state never helps or hinders another.
+func parseTools(list, base, self string) ([]*benchTool, error) {
+	var out []*benchTool
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("--tools: %s is listed twice", name)
+		}
+		seen[name] = true
+		t := &benchTool{Name: name, targetDir: filepath.Join(base, name), self: self}
+		switch name {
+		case "cargo":
+		case "rbuild":
+			t.rbuild = true
+		case "cargo-noincr":
+			t.noIncr = true
+		case "rbuild-noincr":
+			t.rbuild, t.noIncr = true, true
+		default:
+			return nil, fmt.Errorf("--tools: unknown tool %q (want a comma-separated list of %s)", name, strings.Join(benchToolNames, ", "))
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--tools: no tool given")
+	}
+	return out, nil
+}
+
+// sample is one timed build: its wall time and what it rebuilt.
+type sample struct {
+	Seconds  float64 `json:"seconds"`
+	Compiled int     `json:"compiled"`
+	CutOff   int     `json:"cut_off"`
+	Relinked int     `json:"relinked"`
+}
+
+func (t *benchTool) env() []string {
+	env := append(os.Environ(), "CARGO_TARGET_DIR="+t.targetDir)
+	if t.noIncr {
+		env = append(env, "CARGO_INCREMENTAL=0")
+	}
+	return env
+}
+
+// build runs one build in root and measures it. cargo's units compiled
+// are its compiler artifacts that were not fresh; rbuild's come from the
+// counts its build records.
+func (t *benchTool) build(ctx context.Context, root string, profileArgs []string) (sample, error) {
+	var cmd *exec.Cmd
+	if t.rbuild {
+		cmd = exec.CommandContext(ctx, t.self, append([]string{"build", "--color", "never"}, profileArgs...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, "cargo", append([]string{"build", "--message-format=json-render-diagnostics"}, profileArgs...)...)
+	}
+	cmd.Dir, cmd.Env = root, t.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	s := sample{Seconds: time.Since(start).Seconds()}
+	if err != nil {
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		return s, fmt.Errorf("%s build failed (%v):\n%s", t.Name, err, lastLines(stderr.String(), 20))
+	}
+	if t.rbuild {
+		c, err := readCounts(t.targetDir, start)
+		if err != nil {
+			return s, fmt.Errorf("%s build: %w", t.Name, err)
+		}
+		s.Compiled, s.CutOff, s.Relinked = c.Compiled, c.CutOff, c.Relinked
+		return s, nil
+	}
+	s.Compiled = cargoCompiled(stdout.Bytes())
+	return s, nil
+}
+
+// readCounts reads what the rbuild build that started at start did. A
+// build that found its no-op snapshot valid writes nothing: it did nothing.
+func readCounts(targetDir string, start time.Time) (buildCounts, error) {
+	path := countsPath(targetDir)
+	st, err := os.Stat(path)
+	if err != nil {
+		return buildCounts{}, fmt.Errorf("no build counts: %w", err)
+	}
+	var c buildCounts
+	if st.ModTime().Before(start) {
+		return c, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("read %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// cargoCompiled counts the compiler-artifact messages with "fresh": false
+// in cargo's JSON messages.
+func cargoCompiled(stdout []byte) int {
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	for sc.Scan() {
+		var m struct {
+			Reason string `json:"reason"`
+			Fresh  *bool  `json:"fresh"`
+		}
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Reason == "compiler-artifact" && m.Fresh != nil && !*m.Fresh {
+			n++
+		}
+	}
+	return n
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
