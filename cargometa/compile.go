@@ -193,6 +193,13 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	if !u.Local {
 		add("--cap-lints", p.CapLints)
 	}
+	if p.RemapWorkspace && u.Local {
+		// Relocatable: the checkout's absolute path stays out of the
+		// artifacts (debug info's compilation dir, the rmeta's file
+		// names, hence the crate hash), so identical crates in two
+		// checkouts build identical files (config cache.relocatable).
+		add("--remap-path-prefix=" + p.WsRoot + "=.")
+	}
 	add(u.Rustflags...)
 
 	env, err := p.compileEnv(u)

@@ -36,6 +36,9 @@ type Plan struct {
 	// no view is made. A developer knob (RBUILD_SHARED_DEPS=1) that exists
 	// only so TestHermeticRustcOpens can measure what the views prevent.
 	SharedDeps bool
+	// RemapWorkspace makes path packages' artifacts independent of where
+	// the checkout lives (--remap-path-prefix of the workspace root).
+	RemapWorkspace bool
 
 	hostCfgs  []Cfg
 	rustflags map[string][]string // per platform

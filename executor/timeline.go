@@ -18,6 +18,7 @@ const (
 	Linked                   // a split executable's link ran after its compile
 	Relinked                 // a link ran while its compile was skipped: "relink, don't rebuild"
 	ScriptRan                // a build script ran
+	Restored                 // outputs copied from the artifact cache instead of compiling
 	CutOff                   // skipped: the interfaces it depends on did not change
 	Fresh                    // skipped: up to date
 )
@@ -30,6 +31,8 @@ func (o Outcome) String() string {
 		return "relink"
 	case ScriptRan:
 		return "script"
+	case Restored:
+		return "cached"
 	case CutOff:
 		return "cutoff"
 	case Fresh:

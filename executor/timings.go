@@ -49,6 +49,7 @@ type Counts struct {
 	Linked   int `json:"linked"`
 	Relinked int `json:"relinked"`
 	Scripts  int `json:"scripts"`
+	Restored int `json:"restored"`
 	CutOff   int `json:"cutOff"`
 	Fresh    int `json:"fresh"`
 }
@@ -65,6 +66,8 @@ func (t *Timings) Counts() Counts {
 			c.Relinked++
 		case ScriptRan:
 			c.Scripts++
+		case Restored:
+			c.Restored++
 		case CutOff:
 			c.CutOff++
 		case Fresh:

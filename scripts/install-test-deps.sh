@@ -25,6 +25,9 @@ PKGS=(
   # headless Chromium renders the --timings report (no script errors, every
   # bar drawn) and screenshots it
   chromium
+  # the remote cache tests run against a real nginx WebDAV server (bookworm's
+  # nginx package holds /usr/sbin/nginx, built with http_dav_module)
+  nginx
 )
 
 missing=()

@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 	// Per-user state (durations, later the artifact cache) stays out of
 	// the developer's home.
 	os.Setenv("RBUILD_CACHE_DIR", filepath.Join(dir, "cache"))
+	// The artifact cache would let one test's build restore what another
+	// compiled and change what tests count; its own tests turn it on.
+	os.Setenv("RBUILD_CACHE", "off")
+	os.Setenv("RBUILD_CONFIG", filepath.Join(dir, "no-config.toml"))
 	out, err := exec.Command("go", "build", "-o", rbuildBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build rbuild: %v\n%s", err, out)

@@ -18,6 +18,7 @@ type options struct {
 	verbose       int
 	quiet         bool
 	keepGoing     bool
+	noCache       bool // --no-cache: neither restore from nor store in the artifact cache
 	unitGraphFile string
 	explain       bool // -d explain
 	color         string
@@ -112,6 +113,9 @@ func parseArgs(args []string) (*options, error) {
 			continue
 		case "--keep-going":
 			o.keepGoing = true
+			continue
+		case "--no-cache":
+			o.noCache = true
 			continue
 		case "--unit-graph":
 			v, err := value()

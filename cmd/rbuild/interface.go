@@ -34,7 +34,7 @@ type ifaceState struct {
 	parked    []parkedRecord
 	order     []int // topological index of each action
 
-	compiled, cutOff, relinked, repaired, scripts int
+	compiled, cutOff, relinked, repaired, scripts, restored int
 }
 
 // parkedRecord is a finished compile whose record waits for the
@@ -482,13 +482,21 @@ type buildCounts struct {
 	Relinked int `json:"relinked"`
 	Repaired int `json:"repaired"`
 	Scripts  int `json:"build_scripts_run"`
+	Restored int `json:"restored"`
+	Remote   int `json:"restored_remote"`
 }
 
 func (w *work) counts() buildCounts {
+	remote := 0
+	if w.art != nil {
+		w.art.mu.Lock()
+		remote = w.art.remoteHits
+		w.art.mu.Unlock()
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	i := w.iface
-	return buildCounts{Compiled: i.compiled, CutOff: i.cutOff, Relinked: i.relinked, Repaired: i.repaired, Scripts: i.scripts}
+	return buildCounts{Remote: remote, Compiled: i.compiled, CutOff: i.cutOff, Relinked: i.relinked, Repaired: i.repaired, Scripts: i.scripts, Restored: i.restored}
 }
 
 // summaryLine is the last line of a build that did something:
@@ -500,6 +508,9 @@ func summaryLine(w *work, st executor.Stats) string {
 	s := fmt.Sprintf("rbuild: %d compiled, %d cut off, %d relinked", i.compiled, i.cutOff, i.relinked)
 	if i.repaired > 0 {
 		s += fmt.Sprintf(", %d repaired", i.repaired)
+	}
+	if i.restored > 0 {
+		s += fmt.Sprintf(", %d restored from cache", i.restored)
 	}
 	if i.scripts > 0 {
 		s += fmt.Sprintf(", %d build scripts run", i.scripts)

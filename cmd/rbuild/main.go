@@ -50,6 +50,9 @@ func run(args []string) int {
 	if args[0] == "bench" {
 		return runBench(args[1:])
 	}
+	if args[0] == "cache" {
+		return runCache(args[1:], os.Stdout)
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
@@ -171,11 +174,17 @@ func build(ctx context.Context, o *options) (*session, executor.Stats, error) {
 	defer s.close()
 	w := newWork(s)
 	s.work = w
+	if w.art, err = openArtifacts(s); err != nil {
+		return s, executor.Stats{}, err
+	}
 	w.timeline = executor.NewTimeline(s.graph, time.Now(), o.timings)
 	tracePhase("records")
 	stats, err := executor.Run(ctx, s.graph, w, executor.Options{Jobs: o.jobs, KeepGoing: o.keepGoing,
 		Status: s.status, Color: s.color, Verbose: o.verbose > 0, Cost: w.history.cost})
 	s.status.Done()
+	if w.art != nil {
+		w.art.finish(ctx)
+	}
 	w.flushParked()
 	w.history.save()
 	traceCutoffWork()

@@ -36,6 +36,7 @@ type session struct {
 	work      *work
 	queryFile string
 	stats     executor.Stats
+	user      *userConfig
 }
 
 func newSession(ctx context.Context, o *options) (*session, error) {
@@ -48,6 +49,9 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 	s.color = useColor(o)
 	s.status = executor.NewStatus(os.Stderr, tty && !o.quiet, s.color)
 	if s.cfg, s.targetDir, err = locateTargetDir(s.cwd, s.env, o.manifestPath); err != nil {
+		return nil, err
+	}
+	if s.user, err = loadUserConfig(); err != nil {
 		return nil, err
 	}
 	tracePhase("config")
@@ -85,6 +89,7 @@ func newSession(ctx context.Context, o *options) (*session, error) {
 	if o.cutoff == "interface" {
 		s.plan.EnableInterfaceCutoff()
 	}
+	s.plan.RemapWorkspace = s.user.Cache.Relocatable
 	tracePhase("plan")
 	if s.graph, err = s.plan.Graph(); err != nil {
 		s.close()

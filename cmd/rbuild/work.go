@@ -37,6 +37,10 @@ type work struct {
 	// timeline records when actions ran (for .ninja_log) and, with
 	// --timings, what was decided for the others; nil records nothing.
 	timeline *executor.Timeline
+	// art is the artifact cache (nil: off); cacheKeys the keys of the
+	// compiles it may restore or store.
+	art       *artifacts
+	cacheKeys map[graph.ActionID]string
 }
 
 type explainEntry struct {
@@ -44,13 +48,14 @@ type explainEntry struct {
 	Action string `json:"action"`
 	Ran    bool   `json:"ran"`
 	Reason string `json:"reason"`
+	Cache  string `json:"cache,omitempty"` // what the artifact cache did, or why not
 }
 
 func newWork(s *session) *work {
 	w := &work{s: s, hasher: cutoff.NewHasher(), history: newDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
 		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
 		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
-		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph)}
+		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph), cacheKeys: map[graph.ActionID]string{}}
 	for _, a := range s.graph.Actions {
 		w.explain[a.ID] = explainEntry{Label: actionLabel(a), Action: a.Name, Reason: "not reached"}
 		if rec, ok := s.log.Get(a.Name); ok {
@@ -246,7 +251,30 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if w.s.opt.verbose > 0 {
 		w.s.status.Verb("Running", "`"+graph.ShellQuote(c.Argv)+"`")
 	}
+	if w.art != nil && a.Kind == graph.Compile && !u.IsRun {
+		w.offerCache(a, c, deps, cmd)
+	}
 	return cmd, nil
+}
+
+// offerCache lets the artifact cache make a's outputs if a may come from
+// it, and says in the explanation why not otherwise.
+func (w *work) offerCache(a *graph.Action, c *cargometa.Command, deps []cutoff.Stamp, cmd *executor.Cmd) {
+	ok, why := w.s.plan.Cacheable(unitOf(a), w.art.policy)
+	if !ok {
+		w.setCacheNote(a, "not cached: "+why)
+		return
+	}
+	key, err := w.art.key(unitOf(a), c, deps)
+	if err != nil {
+		w.setCacheNote(a, "not cached: "+err.Error())
+		return
+	}
+	w.mu.Lock()
+	w.cacheKeys[a.ID] = key
+	w.mu.Unlock()
+	env := cmd.Env
+	cmd.Fetch = func(ctx context.Context) *executor.Result { return w.fetch(ctx, a, key, env) }
 }
 
 func targetDescription(u *cargometa.Unit) string {
@@ -383,11 +411,18 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	case u.IsRun:
 		w.iface.scripts++
 		outcome = executor.ScriptRan
+	case res.Restored:
+		w.iface.restored++
+		outcome = executor.Restored
 	default:
 		w.iface.compiled++
 	}
+	key := w.cacheKeys[a.ID]
 	w.mu.Unlock()
 	w.timeline.Ran(a, outcome, res, rec.Cmd)
+	if key != "" && !res.Restored {
+		w.storeArtifacts(a, key, rec)
+	}
 	if a.Kind == graph.Compile && !u.IsRun && !w.finishInterface(a, rec) {
 		w.mu.Lock()
 		w.iface.parked = append(w.iface.parked, parkedRecord{a, rec})

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"rbuild/cargometa"
+	"rbuild/cutoff"
+	"rbuild/executor"
+	"rbuild/graph"
+	"rbuild/log/cache"
+)
+
+// artifacts connects a build to the per-user artifact cache: which
+// compiles may come from it (cargometa.Cacheable), their keys, restoring
+// outputs instead of running rustc, and storing what rustc made.
+type artifacts struct {
+	store  *cache.Store
+	remote *cache.Remote
+	policy cargometa.CachePolicy
+	limits trimLimits
+	s      *session
+
+	toolOnce sync.Once
+	toolID   string
+
+	mu                                   sync.Mutex
+	restored, remoteHits, stored, broken int
+	replace                              map[string]bool // keys whose entry did not match: store over it
+	uploads                              sync.WaitGroup
+	uploadSem                            chan struct{}
+}
+
+// cacheMeta is what an entry records beyond its files: what the compile
+// read, so that a hit can be checked against this checkout, and its
+// dep-info, which the build log is made from.
+type cacheMeta struct {
+	Unit    string          `json:"unit"`
+	Inputs  []cacheInput    `json:"inputs"`
+	EnvDeps []cutoff.EnvDep `json:"env_deps,omitempty"`
+	DepInfo string          `json:"dep_info"` // the target dir written as $TARGET
+}
+
+type cacheInput struct {
+	Path string      `json:"path"`
+	Hash cutoff.Hash `json:"hash"`
+}
+
+const targetVar = "$TARGET"
+
+// openArtifacts opens the cache the config asks for; nil when disabled.
+func openArtifacts(s *session) (*artifacts, error) {
+	if s.opt.noCache {
+		return nil, nil
+	}
+	cfg := s.user
+	c := &cfg.Cache
+	if !c.enabled() || c.dir() == "" {
+		return nil, nil
+	}
+	st, err := cache.Open(c.dir())
+	if err != nil {
+		return nil, err
+	}
+	limits, _ := c.limits()
+	a := &artifacts{store: st, s: s, limits: limits, replace: map[string]bool{}, uploadSem: make(chan struct{}, 4),
+		policy: cargometa.CachePolicy{BuildScripts: c.BuildScripts, ProcMacros: c.ProcMacros, Deny: c.Deny, Relocatable: c.Relocatable}}
+	if c.Remote.URL != "" {
+		timeout, _ := c.Remote.timeout()
+		warn := func(msg string) { s.status.Verb("warning", msg) }
+		if a.remote, err = cache.NewRemote(c.Remote.URL, c.Remote.Mode == "read-only", timeout, warn); err != nil {
+			return nil, fmt.Errorf("config %s: cache.remote.url: %w", cfg.path, err)
+		}
+	}
+	return a, nil
+}
+
+// toolchain identifies the compiler and its standard library: `rustc
+// -vV`, the sysroot, and the names and sizes of the sysroot's libraries
+// (a reinstalled toolchain of one version still differs there).
+func (a *artifacts) toolchain() string {
+	a.toolOnce.Do(func() {
+		r := a.s.plan.Q.Rustc
+		parts := []string{r.VV, r.Sysroot}
+		libs, _ := filepath.Glob(filepath.Join(r.Sysroot, "lib", "rustlib", "*", "lib", "*"))
+		sort.Strings(libs)
+		for _, l := range libs {
+			if st, err := os.Stat(l); err == nil {
+				parts = append(parts, fmt.Sprintf("%s:%d", filepath.Base(l), st.Size()))
+			}
+		}
+		a.toolID = strings.Join(parts, "\x00")
+	})
+	return a.toolID
+}
+
+// key is the action key of u's compile: everything its outputs depend on
+// except the target dir's location, which rustc does not write into them
+// (a compile that reads files from the target dir is not stored).
+func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.Stamp) (string, error) {
+	td := a.s.targetDir
+	h := sha256.New()
+	w := func(parts ...string) {
+		for _, p := range parts {
+			h.Write([]byte(strings.ReplaceAll(p, td, targetVar)))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	w("rbuild-artifact-v1", a.toolchain(), u.J.PkgID)
+	w(c.Argv...)
+	env := slices.Clone(c.Env)
+	sort.Strings(env)
+	w(env...)
+	w(c.Unset...)
+	w(c.Dir)
+	for _, d := range deps {
+		if filepath.Base(d.Path) == "output" {
+			// A build script's output names paths in the target dir.
+			data, err := os.ReadFile(d.Path)
+			if err != nil {
+				return "", err
+			}
+			w(d.Path, string(data))
+			continue
+		}
+		w(d.Path, d.Hash.String())
+	}
+	// Files the package's own build scripts left in OUT_DIR: a static
+	// library they built is bundled into the rlib without rustc reading
+	// it as a source.
+	for _, r := range u.OwnRuns {
+		out := r.OutDirEnv()
+		filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			st, err := a.s.work.hasher.Refresh(p)
+			if err == nil {
+				rel, _ := filepath.Rel(out, p)
+				w("out", rel, st.Hash.String())
+			}
+			return nil
+		})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// outputs maps the entry's file names to where u's compile writes them.
+func cacheOutputs(u *cargometa.Unit) map[string]string {
+	m := map[string]string{}
+	for _, f := range u.Main {
+		m[filepath.Base(f)] = f
+	}
+	return m
+}
+
+// fetch restores u's outputs from the cache: the local store, else the
+// remote tier. nil means build it (a miss, an entry that does not match
+// this checkout, or one that failed its checks).
+func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []string) *executor.Result {
+	art, u := w.art, unitOf(a)
+	start := time.Now()
+	e, err := art.store.Lookup(key)
+	remote := false
+	if errors.Is(err, cache.ErrMiss) && art.remote != nil && art.remote.Enabled() {
+		e, err = art.fromRemote(ctx, key)
+		remote = err == nil
+	}
+	if err != nil {
+		note := "miss: stored after compiling"
+		if errors.Is(err, cache.ErrCorrupt) {
+			art.corrupt(u, err)
+			note = "corrupt entry dropped: compiled and stored again"
+		}
+		w.setCacheNote(a, note)
+		return nil
+	}
+	var m cacheMeta
+	if err := json.Unmarshal(e.Meta, &m); err != nil {
+		art.markReplace(key)
+		w.setCacheNote(a, "entry unreadable: compiled and stored again")
+		return nil
+	}
+	if why := w.metaMismatch(&m, env); why != "" {
+		art.markReplace(key)
+		w.setCacheNote(a, "entry does not match ("+why+"): compiled and stored again")
+		return nil
+	}
+	if err := art.store.Materialize(e, cacheOutputs(u)); err != nil {
+		note := "restore failed: compiled and stored again"
+		if errors.Is(err, cache.ErrCorrupt) {
+			art.corrupt(u, err)
+			note = "corrupt entry dropped: compiled and stored again"
+		}
+		w.setCacheNote(a, note)
+		return nil
+	}
+	depInfo := strings.ReplaceAll(m.DepInfo, targetVar, w.s.targetDir)
+	if err := writeFileAtomic(u.DepInfo, []byte(depInfo)); err != nil {
+		return nil
+	}
+	art.mu.Lock()
+	art.restored++
+	if remote {
+		art.remoteHits++
+	}
+	art.mu.Unlock()
+	if remote {
+		w.setCacheNote(a, "restored from the remote cache")
+	} else {
+		w.setCacheNote(a, "restored from the cache")
+	}
+	return &executor.Result{Start: start, End: time.Now()}
+}
+
+// metaMismatch says why an entry was made from other inputs than this
+// checkout has ("" if it was not): the key covers the command and the
+// dependencies, the entry's record the sources and environment read.
+func (w *work) metaMismatch(m *cacheMeta, env []string) string {
+	for _, in := range m.Inputs {
+		st, err := w.hasher.Refresh(in.Path)
+		if err != nil || st.Size < 0 {
+			return in.Path + " is missing"
+		}
+		if st.Hash != in.Hash {
+			return in.Path + " differs"
+		}
+	}
+	for _, d := range m.EnvDeps {
+		if v, ok := cargometa.LookupEnv(env, d.Name); ok != d.Set || v != d.Value {
+			return "environment variable " + d.Name + " differs"
+		}
+	}
+	return ""
+}
+
+// store publishes what u's compile just made, unless it read files in
+// the target dir (generated code in OUT_DIR: its path would be baked into
+// the artifact and differ per target dir).
+func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
+	art, u := w.art, unitOf(a)
+	td := w.s.targetDir + string(filepath.Separator)
+	m := cacheMeta{Unit: actionLabel(a), EnvDeps: rec.EnvDeps}
+	for _, in := range rec.Inputs {
+		if strings.HasPrefix(in.Path, td) {
+			w.setCacheNote(a, "not stored: it reads "+in.Path+" in the target dir")
+			return
+		}
+		m.Inputs = append(m.Inputs, cacheInput{Path: in.Path, Hash: in.Hash})
+	}
+	for _, d := range rec.EnvDeps {
+		if strings.Contains(d.Value, w.s.targetDir) {
+			w.setCacheNote(a, "not stored: it reads "+d.Name+", a path in the target dir")
+			return
+		}
+	}
+	di, err := os.ReadFile(u.DepInfo)
+	if err != nil {
+		return
+	}
+	m.DepInfo = strings.ReplaceAll(string(di), w.s.targetDir, targetVar)
+	meta, err := json.Marshal(&m)
+	if err != nil {
+		return
+	}
+	art.mu.Lock()
+	replace := art.replace[key]
+	art.mu.Unlock()
+	e, err := art.store.Publish(key, cacheOutputs(u), meta, replace)
+	if err != nil {
+		w.s.status.Verb("warning", fmt.Sprintf("artifact cache: %v", err))
+		return
+	}
+	art.mu.Lock()
+	art.stored++
+	art.mu.Unlock()
+	if e != nil && art.remote != nil && !art.remote.ReadOnly() {
+		art.upload(key, e, meta)
+	}
+}
+
+func (w *work) setCacheNote(a *graph.Action, note string) {
+	w.mu.Lock()
+	w.explain[a.ID].Cache = note
+	w.mu.Unlock()
+}
+
+func (art *artifacts) markReplace(key string) {
+	art.mu.Lock()
+	art.replace[key] = true
+	art.mu.Unlock()
+}
+
+// corrupt reports an entry that failed its checks; it is already dropped.
+func (art *artifacts) corrupt(u *cargometa.Unit, err error) {
+	art.mu.Lock()
+	art.broken++
+	art.mu.Unlock()
+	art.s.status.Verb("warning", fmt.Sprintf("artifact cache: dropped the entry for %s (%v); compiling it", u.Label, err))
+}
+
+// finish waits for uploads and trims the cache if it grew past its mark.
+func (art *artifacts) finish(ctx context.Context) {
+	art.uploads.Wait()
+	if art.stored > 0 {
+		art.store.Trim(ctx, art.limits.high, art.limits.low)
+	}
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// userConfig is rbuild's own config file (README "Configuration"):
+// $RBUILD_CONFIG, else $XDG_CONFIG_HOME/rbuild/config.toml, else
+// ~/.config/rbuild/config.toml. A missing file means the defaults.
+type userConfig struct {
+	Cache cacheConfig `toml:"cache"`
+	path  string
+}
+
+type cacheConfig struct {
+	Enabled *bool  `toml:"enabled"`
+	Dir     string `toml:"dir"`
+	// MaxSize is the high-water mark of the automatic trim, TrimTo where
+	// it trims down to (default 80% of MaxSize).
+	MaxSize string `toml:"max-size"`
+	TrimTo  string `toml:"trim-to"`
+	// BuildScripts and ProcMacros let their compiles in, which are linked
+	// by the system's linker and run code at build time.
+	BuildScripts bool `toml:"build-scripts"`
+	ProcMacros   bool `toml:"proc-macros"`
+	// Relocatable builds path packages with the workspace root remapped,
+	// so registry crates built on them are shared between checkouts.
+	Relocatable bool         `toml:"relocatable"`
+	Deny        []string     `toml:"deny"`
+	Remote      remoteConfig `toml:"remote"`
+}
+
+type remoteConfig struct {
+	URL     string `toml:"url"`
+	Mode    string `toml:"mode"` // read-write (default) or read-only
+	Timeout string `toml:"timeout"`
+}
+
+const (
+	defaultMaxSize       = 10 << 30
+	defaultRemoteTimeout = 10 * time.Second
+)
+
+func configPath() string {
+	if p := os.Getenv("RBUILD_CONFIG"); p != "" {
+		return p
+	}
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "rbuild", "config.toml")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".config", "rbuild", "config.toml")
+	}
+	return ""
+}
+
+// loadUserConfig reads the config file; unknown keys are errors, so a typo
+// does not silently leave the cache misconfigured.
+func loadUserConfig() (*userConfig, error) {
+	c := &userConfig{path: configPath()}
+	if c.path == "" {
+		return c, nil
+	}
+	md, err := toml.DecodeFile(c.path, c)
+	if os.IsNotExist(err) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", c.path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("config %s: unknown key %q", c.path, und[0].String())
+	}
+	if _, err := c.Cache.limits(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", c.path, err)
+	}
+	if m := c.Cache.Remote.Mode; m != "" && m != "read-write" && m != "read-only" {
+		return nil, fmt.Errorf("config %s: cache.remote.mode must be read-write or read-only, not %q", c.path, m)
+	}
+	if _, err := c.Cache.Remote.timeout(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", c.path, err)
+	}
+	return c, nil
+}
+
+// enabled: RBUILD_CACHE=off|on overrides the file; on by default.
+func (c *cacheConfig) enabled() bool {
+	switch strings.ToLower(os.Getenv("RBUILD_CACHE")) {
+	case "0", "off", "false", "no":
+		return false
+	case "1", "on", "true", "yes":
+		return true
+	}
+	return c.Enabled == nil || *c.Enabled
+}
+
+// dir is where the artifact cache lives: cache.dir, else the per-user
+// cache dir ($RBUILD_CACHE_DIR or ~/.cache/rbuild).
+func (c *cacheConfig) dir() string {
+	if c.Dir != "" {
+		return expandHome(c.Dir)
+	}
+	if d := userCacheDir(); d != "" {
+		return filepath.Join(d, "artifacts")
+	}
+	return ""
+}
+
+type trimLimits struct{ high, low int64 }
+
+func (c *cacheConfig) limits() (trimLimits, error) {
+	l := trimLimits{high: defaultMaxSize}
+	var err error
+	if c.MaxSize != "" {
+		if l.high, err = parseSize(c.MaxSize); err != nil {
+			return l, fmt.Errorf("cache.max-size: %w", err)
+		}
+	}
+	l.low = l.high / 10 * 8
+	if c.TrimTo != "" {
+		if l.low, err = parseSize(c.TrimTo); err != nil {
+			return l, fmt.Errorf("cache.trim-to: %w", err)
+		}
+		if l.low > l.high {
+			return l, fmt.Errorf("cache.trim-to (%s) is above cache.max-size", c.TrimTo)
+		}
+	}
+	return l, nil
+}
+
+func (r *remoteConfig) timeout() (time.Duration, error) {
+	if r.Timeout == "" {
+		return defaultRemoteTimeout, nil
+	}
+	d, err := time.ParseDuration(r.Timeout)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("cache.remote.timeout: %q is not a duration like 5s", r.Timeout)
+	}
+	return d, nil
+}
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, rest)
+		}
+	}
+	return p
+}
+
+// parseSize reads "10GiB", "500M", "1.5G", "4096" (bytes). K, M, G and T
+// are powers of 1024, as du and cargo's own GC settings read them.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	num := strings.TrimRightFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	unit := strings.ToUpper(strings.TrimSpace(t[len(num):]))
+	unit = strings.TrimSuffix(strings.TrimSuffix(unit, "B"), "I")
+	mult := map[string]float64{"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[unit]
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || mult == 0 || f < 0 {
+		return 0, fmt.Errorf("%q is not a size like 10GiB, 500M or 4096", s)
+	}
+	return int64(f * mult), nil
+}
+
+// parseAge reads a Go duration, or days and weeks: "30d", "2w", "12h".
+func parseAge(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(t, suffix); ok {
+			f, err := strconv.ParseFloat(n, 64)
+			if err == nil && f >= 0 {
+				return time.Duration(f * float64(unit)), nil
+			}
+		}
+	}
+	d, err := time.ParseDuration(t)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not an age like 30d, 2w or 12h", s)
+	}
+	return d, nil
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,113 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// errMismatch: a stored file is not what its entry says.
+var errMismatch = errors.New("content does not match its recorded hash")
+
+// placeFile puts the stored file src at to and checks it. The destination
+// is a new file renamed over to: a hard link to the cache must never be
+// opened for writing, and a reader of to sees the old or the new file.
+func placeFile(src, to string, f File) error {
+	dir := filepath.Dir(to)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, randName("."+filepath.Base(to)))
+	if err := cloneOrLink(src, tmp); err != nil {
+		return err
+	}
+	got, err := hashFile(tmp)
+	if err == nil && (got.Size != f.Size || got.SHA256 != f.SHA256) {
+		err = fmt.Errorf("%w (%d bytes, sha256 %.12s…; recorded %d, %.12s…)", errMismatch, got.Size, got.SHA256, f.Size, f.SHA256)
+	}
+	if err == nil {
+		err = os.Rename(tmp, to)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// cloneOrLink shares src's blocks with a new file dst: a reflink (its own
+// inode, copy-on-write), else a hard link, else a copy.
+func cloneOrLink(src, dst string) error {
+	if reflink(src, dst) == nil {
+		return nil
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	} else if _, serr := os.Stat(src); serr != nil {
+		return serr
+	}
+	_, err := copyFile(src, dst)
+	return err
+}
+
+// copyIn stores src at dst as an independent file (reflink or copy, never
+// a hard link: the build may later overwrite its own file) and hashes it.
+func copyIn(src, dst string) (File, error) {
+	if reflink(src, dst) == nil {
+		return hashFile(dst)
+	}
+	return copyFile(src, dst)
+}
+
+// copyFile copies src to a new file dst, hashing as it goes.
+func copyFile(src, dst string) (File, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return File{}, err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return File{}, err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, st.Mode().Perm())
+	if err != nil {
+		return File{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+		return File{}, err
+	}
+	return File{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Executable: st.Mode()&0o111 != 0}, nil
+}
+
+func hashFile(path string) (File, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return File{}, err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return File{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, in)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Executable: st.Mode()&0o111 != 0}, nil
+}
+
+func sortFiles(fs []File) {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
+}
