@@ -288,3 +288,39 @@ func TestCachePruneAndClear(t *testing.T) {
 		t.Errorf("bad --max-size: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// The automatic trim: a build that leaves the cache above cache.max-size
+// prunes it to cache.trim-to, least recently used first; below the mark
+// nothing goes. (The four crates' entries take about 3.4 MB, memchr's
+// 3.2 MB of it.)
+func TestCacheAutomaticTrim(t *testing.T) {
+	for _, tc := range []struct {
+		maxSize, trimTo string
+		atMost          int64
+		entries         int
+	}{{"1M", "300K", 300 << 10, -1}, {"10M", "8M", 10 << 20, 4}} {
+		cacheDir := t.TempDir()
+		cfg := filepath.Join(t.TempDir(), "config.toml")
+		body := fmt.Sprintf("[cache]\nmax-size = %q\ntrim-to = %q\n", tc.maxSize, tc.trimTo)
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := cacheEnv(cacheDir, "RBUILD_CONFIG="+cfg)
+		ws := filepath.Join(t.TempDir(), "ws")
+		registryWorkspace(t, ws)
+		mustRbuild(t, ws, env, "build")
+		entries := filepath.Join(cacheDir, "artifacts", "v1", "entries")
+		var left int64
+		filepath.Walk(entries, func(_ string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				left += info.Size()
+			}
+			return nil
+		})
+		n, _ := filepath.Glob(filepath.Join(entries, "*", "*"))
+		if left > tc.atMost || (tc.entries >= 0 && len(n) != tc.entries) {
+			t.Errorf("max-size %s, trim-to %s: %d entries, %d bytes left after the build", tc.maxSize, tc.trimTo, len(n), left)
+		}
+		runRegapp(t, ws, "target")
+	}
+}

@@ -33,7 +33,11 @@ func explain(o *options) error {
 		if e.Ran {
 			verb = "ran"
 		}
-		fmt.Printf("%-7s %s: %s\n", verb, e.Label, e.Reason)
+		line := fmt.Sprintf("%-7s %s: %s", verb, e.Label, e.Reason)
+		if e.Cache != "" {
+			line += " [cache: " + e.Cache + "]"
+		}
+		fmt.Println(line)
 	}
 	return nil
 }
