@@ -33,9 +33,9 @@ func placeFile(src, to string, f File) error {
 	if err == nil {
 		err = os.Rename(tmp, to)
 	}
-	if err != nil {
-		os.Remove(tmp)
-	}
+	// Also after a rename: when to already was a link to the same stored
+	// file, rename(2) succeeds and leaves tmp in place.
+	os.Remove(tmp)
 	return err
 }
 

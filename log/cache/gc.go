@@ -151,6 +151,9 @@ func (s *Store) Trim(ctx context.Context, high, low int64) (PruneResult, error) 
 	if high <= 0 || s.ApproxSize() <= high {
 		return PruneResult{Skipped: true}, nil
 	}
+	if low <= 0 {
+		low = -1 // a bound of zero, not "no bound"
+	}
 	return s.Prune(ctx, PruneOptions{MaxSize: low})
 }
 
