@@ -205,3 +205,40 @@ func reportPair(b *testing.B, rbuild, cargo time.Duration) {
 	b.ReportMetric(cargo.Seconds()/float64(b.N), "cargo-s/op")
 	b.ReportMetric(rbuild.Seconds()/cargo.Seconds(), "rbuild/cargo")
 }
+
+// BenchmarkDebianSharedCache measures the per-user artifact cache on the
+// Debian-crates workspace: per iteration, a clean build without the cache,
+// a clean build of a first checkout filling an empty cache, and a clean
+// build of a second checkout (another path) from it. It reports the
+// second checkout's time over the first's (the target: ≤ 0.3×)
+// and the filling build's over the uncached one (what storing costs).
+// "default" is the default config; "all" also admits build scripts and
+// proc macros and builds path packages relocatable.
+func BenchmarkDebianSharedCache(b *testing.B) {
+	for _, cfg := range []struct{ name, toml string }{
+		{"default", ""},
+		{"all", "[cache]\nbuild-scripts = true\nproc-macros = true\nrelocatable = true\n"},
+	} {
+		b.Run(cfg.name, func(b *testing.B) {
+			conf := filepath.Join(b.TempDir(), "config.toml")
+			if err := os.WriteFile(conf, []byte(cfg.toml), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			var plain, fill, warm time.Duration
+			for i := 0; i < b.N; i++ {
+				first, second := debianWorkspace(b), debianWorkspace(b)
+				env := cacheEnv(b.TempDir(), "RBUILD_CONFIG="+conf)
+				timed(&plain, func() { mustRbuild(b, first, env, "build", "--no-cache") })
+				os.RemoveAll(filepath.Join(first, "target"))
+				timed(&fill, func() { mustRbuild(b, first, env, "build") })
+				timed(&warm, func() { mustRbuild(b, second, env, "build") })
+			}
+			n := float64(b.N)
+			b.ReportMetric(plain.Seconds()/n, "nocache-s/op")
+			b.ReportMetric(fill.Seconds()/n, "fill-s/op")
+			b.ReportMetric(warm.Seconds()/n, "warm-s/op")
+			b.ReportMetric(warm.Seconds()/fill.Seconds(), "warm/first")
+			b.ReportMetric(fill.Seconds()/plain.Seconds(), "fill/nocache")
+		})
+	}
+}

@@ -271,6 +271,7 @@ Commands:
   explain    Say, for the last build, why each action ran or was skipped
   gen        Write the build for another tool: gen ninja|tup|build-plan|dot
   bench      Time realistic edits rebuilt by cargo and by rbuild (see below)
+  cache      The per-user artifact cache: cache stats|prune|clear|verify
   help       Show this text
   version    Show rbuild's version
 
@@ -287,6 +288,7 @@ rbuild flags:
   -v, --verbose         Print each command; -vv also shows warnings of dependencies
   -q, --quiet           Print only errors and diagnostics
   --keep-going          Build as much as possible after a failure
+  --no-cache            Neither restore from nor store in the artifact cache
   --color WHEN          auto, always or never
   -d explain            Print why each action runs, while building
   --timings             (build, check, test, run) Write an HTML timing report
@@ -310,4 +312,8 @@ rbuild bench [--scenarios FILE] [--reps N] [--profile dev|release]
   --tools LIST          Tools to compare (default cargo,rbuild); -noincr
                         variants build with CARGO_INCREMENTAL=0
   --out DIR             Where bench.md/.csv/.json/.svg go (default target/rbuild/bench)
+
+rbuild cache stats | prune [--max-size SIZE] [--max-age AGE] | clear | verify
+  The artifact cache shared by all workspaces (~/.cache/rbuild/artifacts);
+  configured in ~/.config/rbuild/config.toml [cache] (see README)
 `
