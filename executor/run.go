@@ -333,6 +333,7 @@ func (e *reportedError) Error() string   { return e.msg }
 func (e *reportedError) Is(t error) bool { return t == errReported }
 
 func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jobserver, st *Status, opt Options, w Work, events chan<- event) error {
+	st.Started(a.Label)
 	if c.Fetch != nil {
 		if res := c.Fetch(ctx); res != nil {
 			res.Restored = true
@@ -345,7 +346,6 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	if c.Verb != "" {
 		st.Verb(c.Verb, c.Text)
 	}
-	st.Started(a.Label)
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Env = append([]string(nil), c.Env...)
 	cmd.Dir = c.Dir

@@ -334,3 +334,31 @@ func TestRunLaterRerunsAndWaits(t *testing.T) {
 		t.Errorf("stats %+v", stats)
 	}
 }
+
+// A Cmd's Fetch (the artifact cache) makes the outputs instead of the
+// process; a nil answer runs the process after all. Scheduler-only: the
+// commands are shell stand-ins.
+func TestRunFetch(t *testing.T) {
+	dir := t.TempDir()
+	g, w := buildGraph(t, dir, map[string][2][]string{"a": {nil, {"a"}}, "b": {{"a"}, {"b"}}},
+		map[string]string{"a": "exit 1", "b": "touch $D/b"})
+	w.cmds["a"].Fetch = func(ctx context.Context) *Result {
+		os.WriteFile(filepath.Join(dir, "a"), nil, 0o644)
+		return &Result{Start: time.Now(), End: time.Now()}
+	}
+	fetchedB := false
+	w.cmds["b"].Fetch = func(ctx context.Context) *Result { fetchedB = true; return nil }
+	stats, err := Run(context.Background(), g, w, Options{Jobs: 2})
+	if err != nil || stats.Ran != 2 {
+		t.Fatalf("err %v stats %+v", err, stats)
+	}
+	if !fetchedB {
+		t.Error("b's Fetch was not asked")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b")); err != nil {
+		t.Error("b's command did not run after its Fetch declined")
+	}
+	if len(w.finished) != 2 {
+		t.Errorf("finished %v", w.finished)
+	}
+}
