@@ -42,7 +42,7 @@ func (p *Plan) Cacheable(u *Unit, pol CachePolicy) (bool, string) {
 	case !u.IsBuildScript && !u.IsProcMacro && !onlyRustLibs(u):
 		return false, "linked library types (dylib, cdylib, staticlib) are not cached"
 	}
-	if why := mutableSource(u.J.PkgID); why != "" {
+	if why := mutableSource(u); why != "" {
 		return false, why
 	}
 	if d := p.mutableDep(u); d != nil {
@@ -54,6 +54,17 @@ func (p *Plan) Cacheable(u *Unit, pol CachePolicy) (bool, string) {
 	return true, "immutable source: " + sourceKind(u.J.PkgID)
 }
 
+// mutableSource is "" for a unit whose package comes from an immutable
+// source. The package's source (cargo metadata) is asked, not the unit's
+// package id: for git, only the source names the locked commit.
+func mutableSource(u *Unit) string {
+	src := u.J.PkgID
+	if u.Pkg != nil && u.Pkg.Source != nil {
+		src = *u.Pkg.Source
+	}
+	return sourceMutability(src)
+}
+
 func onlyRustLibs(u *Unit) bool {
 	for _, t := range u.J.Target.CrateTypes {
 		if t != "lib" && t != "rlib" {
@@ -63,22 +74,20 @@ func onlyRustLibs(u *Unit) bool {
 	return true
 }
 
-// mutableSource is "" for a source whose package contents cannot change
-// under a given package id: a registry (crates.io, a sparse index, or a
-// directory source replacing one, as Debian's) or git at a locked commit.
-func mutableSource(pkgID string) string {
+// sourceMutability is "" for a source whose packages cannot change under
+// a given name and version: a registry (crates.io, a sparse index, or a
+// directory source replacing one, as Debian's) or git at a locked commit
+// ("git+URL?branch=x#<commit>"); else why not.
+func sourceMutability(src string) string {
 	switch {
-	case strings.HasPrefix(pkgID, "registry+"), strings.HasPrefix(pkgID, "sparse+"):
+	case strings.HasPrefix(src, "registry+"), strings.HasPrefix(src, "sparse+"):
 		return ""
-	case strings.HasPrefix(pkgID, "git+"):
-		if _, frag, ok := strings.Cut(pkgID, "#"); ok && isCommit(strings.SplitN(frag, "@", 2)[0]) {
-			return ""
-		}
-		if i := strings.LastIndex(pkgID, "#"); i >= 0 && isCommit(pkgID[i+1:]) {
+	case strings.HasPrefix(src, "git+"):
+		if i := strings.LastIndex(src, "#"); i >= 0 && isCommit(src[i+1:]) {
 			return ""
 		}
 		return "git source without a locked commit"
-	case strings.HasPrefix(pkgID, "path+"):
+	case strings.HasPrefix(src, "path+"):
 		return "path package: its sources can change"
 	}
 	return "unknown source kind"
@@ -113,7 +122,7 @@ func (p *Plan) mutableDep(u *Unit) *Unit {
 				continue
 			}
 			seen[d] = true
-			if !d.J.IsStd && mutableSource(d.J.PkgID) != "" {
+			if !d.J.IsStd && mutableSource(d) != "" {
 				return d
 			}
 			if m := walk(d); m != nil {
