@@ -35,11 +35,12 @@ type artifacts struct {
 	toolOnce sync.Once
 	toolID   string
 
-	mu                                   sync.Mutex
-	restored, remoteHits, stored, broken int
-	replace                              map[string]bool // keys whose entry did not match: store over it
-	uploads                              sync.WaitGroup
-	uploadSem                            chan struct{}
+	mu         sync.Mutex
+	remoteHits int
+	stored     int
+	replace    map[string]bool // keys whose entry did not match: store over it
+	uploads    sync.WaitGroup
+	uploadSem  chan struct{}
 }
 
 // cacheMeta is what an entry records beyond its files: what the compile
@@ -211,13 +212,10 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 	if err := writeFileAtomic(u.DepInfo, []byte(depInfo)); err != nil {
 		return nil
 	}
-	art.mu.Lock()
-	art.restored++
 	if remote {
+		art.mu.Lock()
 		art.remoteHits++
-	}
-	art.mu.Unlock()
-	if remote {
+		art.mu.Unlock()
 		w.setCacheNote(a, "restored from the remote cache")
 	} else {
 		w.setCacheNote(a, "restored from the cache")
@@ -305,9 +303,6 @@ func (art *artifacts) markReplace(key string) {
 
 // corrupt reports an entry that failed its checks; it is already dropped.
 func (art *artifacts) corrupt(u *cargometa.Unit, err error) {
-	art.mu.Lock()
-	art.broken++
-	art.mu.Unlock()
 	art.s.status.Verb("warning", fmt.Sprintf("artifact cache: dropped the entry for %s (%v); compiling it", u.Label, err))
 }
 

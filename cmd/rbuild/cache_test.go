@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,16 +58,8 @@ const regappOutput = "{\"4096\": 2} unix\n"
 // explained reads the last build's explanation: label → cache note.
 func explained(t testing.TB, dir string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "target", "rbuild", "last-build.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []explainEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		t.Fatal(err)
-	}
 	notes := map[string]string{}
-	for _, e := range entries {
+	for _, e := range lastExplain(t, dir) {
 		if e.Cache != "" {
 			notes[e.Label] = e.Cache
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,24 +29,7 @@ const cacheUsage = `Usage: rbuild cache <command>
 func runCache(args []string, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := cacheCommand(ctx, args, stdout)
-	var usage *usageError
-	var exit *exitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.code
-	case errors.As(err, &usage):
-		fmt.Fprintln(os.Stderr, "error:", err)
-		fmt.Fprint(os.Stderr, cacheUsage)
-		return 2
-	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "rbuild: interrupted")
-		return 130
-	}
-	fmt.Fprintln(os.Stderr, "error:", err)
-	return 101
+	return subcommandExit(ctx, cacheCommand(ctx, args, stdout), "rbuild: interrupted", cacheUsage)
 }
 
 func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
@@ -95,7 +79,7 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 	case "prune":
 		opt := cache.PruneOptions{MaxSize: limits.high, Wait: true}
 		for i := 1; i < len(args); i++ {
-			flag, val, hasVal := cutFlag(args[i])
+			flag, val, hasVal := strings.Cut(args[i], "=")
 			if !hasVal {
 				if i+1 >= len(args) {
 					return &usageError{errors.New(flag + " needs a value")}
@@ -150,14 +134,4 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	return &usageError{fmt.Errorf("no such cache command %q", args[0])}
-}
-
-// cutFlag splits "--flag=value".
-func cutFlag(arg string) (flag, val string, ok bool) {
-	for i := 0; i < len(arg); i++ {
-		if arg[i] == '=' {
-			return arg[:i], arg[i+1:], true
-		}
-	}
-	return arg, "", false
 }

@@ -181,11 +181,10 @@ func applyEdit(t testing.TB, dir string, e edit) {
 	}
 }
 
-// ranCompiles lists the packages whose (non-link) compiles ran in the
-// last build, from its explain record.
-func ranCompiles(t *testing.T, dir string) []string {
+// lastExplain reads the last build's explanation record.
+func lastExplain(t testing.TB, dir string) []explainEntry {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "target", "rbuild", "last-build.json"))
+	data, err := os.ReadFile(explainPath(filepath.Join(dir, "target")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +192,15 @@ func ranCompiles(t *testing.T, dir string) []string {
 	if err := json.Unmarshal(data, &entries); err != nil {
 		t.Fatal(err)
 	}
+	return entries
+}
+
+// ranCompiles lists the packages whose (non-link) compiles ran in the
+// last build, from its explain record.
+func ranCompiles(t *testing.T, dir string) []string {
+	t.Helper()
 	var out []string
-	for _, e := range entries {
+	for _, e := range lastExplain(t, dir) {
 		kind, rest, _ := strings.Cut(e.Action, ":")
 		if !e.Ran || kind == "link" || kind == "run" || strings.Contains(e.Action, "build-script-build") {
 			continue

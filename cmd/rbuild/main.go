@@ -104,16 +104,26 @@ func run(args []string) int {
 func runBench(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := bench(ctx, args)
-	var usage *usageError
+	return subcommandExit(ctx, bench(ctx, args), "rbuild: interrupted (edits reverted)", "")
+}
+
+// subcommandExit reports a subcommand's error and gives its exit code:
+// 2 for a bad command line (followed by usage, if any), 130 when
+// interrupted, a program's own code, 101 otherwise.
+func subcommandExit(ctx context.Context, err error, interrupted, usage string) int {
+	var bad *usageError
+	var exit *exitError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &usage):
+	case errors.As(err, &exit):
+		return exit.code
+	case errors.As(err, &bad):
 		fmt.Fprintln(os.Stderr, "error:", err)
+		fmt.Fprint(os.Stderr, usage)
 		return 2
 	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "rbuild: interrupted (edits reverted)")
+		fmt.Fprintln(os.Stderr, interrupted)
 		return 130
 	}
 	fmt.Fprintln(os.Stderr, "error:", err)

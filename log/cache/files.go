@@ -65,32 +65,23 @@ func copyIn(src, dst string) (File, error) {
 
 // copyFile copies src to a new file dst, hashing as it goes.
 func copyFile(src, dst string) (File, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return File{}, err
+	created := false
+	f, err := hashCopy(src, func(perm os.FileMode) (*os.File, error) {
+		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		created = err == nil
+		return out, err
+	})
+	if err != nil && created {
+		os.Remove(dst) // ours, half written; never another's file
 	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return File{}, err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, st.Mode().Perm())
-	if err != nil {
-		return File{}, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(dst)
-		return File{}, err
-	}
-	return File{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Executable: st.Mode()&0o111 != 0}, nil
+	return f, err
 }
 
-func hashFile(path string) (File, error) {
+func hashFile(path string) (File, error) { return hashCopy(path, nil) }
+
+// hashCopy reads path through, hashing it, and writes it into the file
+// create makes (given path's permissions), if create is not nil.
+func hashCopy(path string, create func(perm os.FileMode) (*os.File, error)) (File, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return File{}, err
@@ -101,7 +92,20 @@ func hashFile(path string) (File, error) {
 		return File{}, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(h, in)
+	var w io.Writer = h
+	var out *os.File
+	if create != nil {
+		if out, err = create(st.Mode().Perm()); err != nil {
+			return File{}, err
+		}
+		w = io.MultiWriter(out, h)
+	}
+	n, err := io.Copy(w, in)
+	if out != nil {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
 		return File{}, err
 	}
