@@ -210,6 +210,28 @@ func (w *work) inRepair(a *graph.Action) []graph.ActionID {
 	return out
 }
 
+// inFluxLocked tells a skip of a to wait when a producer of its inputs is
+// being repaired (After) or has been asked to be (Rerun, which starts it if
+// nothing has yet): either way its files are about to change. Called with
+// w.mu held.
+func (w *work) inFluxLocked(a *graph.Action) *executor.Later {
+	var l executor.Later
+	for _, in := range a.Inputs {
+		p := w.s.graph.Files[in].Producer
+		switch {
+		case p == graph.NoAction:
+		case w.iface.repairing[p] && !slices.Contains(l.After, p):
+			l.After = append(l.After, p)
+		case w.iface.force[p] && !slices.Contains(l.Rerun, p):
+			l.Rerun = append(l.Rerun, p)
+		}
+	}
+	if len(l.After) == 0 && len(l.Rerun) == 0 {
+		return nil
+	}
+	return &l
+}
+
 // unfinishedProducers lists the compiles among a's inputs' producers that
 // have not finished in this build.
 func (w *work) unfinishedProducers(a *graph.Action) []graph.ActionID {
@@ -252,7 +274,11 @@ func (w *work) symbolsRemoved(a *graph.Action, prev *cutoff.Record, cut []string
 // cutoff (stale: compiled against older dependencies, so rustc would stop
 // with E0460), plus every crate of a's closure built on one of them: each
 // must be compiled again, bottom-up, before a runs (rustc-facts.md §8).
-func (w *work) repairs(a *graph.Action) []graph.ActionID {
+// A crate another repair is compiling right now is in flux: a waits for
+// it (busy) rather than link its half-replaced files, and what is built on
+// it needs repair too. A crate already asked for (force) counts as stale
+// until its repair starts, so that a never slips in between.
+func (w *work) repairs(a *graph.Action) (rerun, busy []graph.ActionID) {
 	g := w.s.graph
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -267,9 +293,13 @@ func (w *work) repairs(a *graph.Action) []graph.ActionID {
 	}
 	slices.SortFunc(closure, func(x, y graph.ActionID) int { return w.iface.order[x] - w.iface.order[y] })
 	in := map[graph.ActionID]bool{}
-	var out []graph.ActionID
 	for _, x := range closure {
-		need := w.iface.stale[x]
+		if w.iface.repairing[x] {
+			in[x] = true
+			busy = append(busy, x)
+			continue
+		}
+		need := w.iface.stale[x] || w.iface.force[x]
 		for _, f := range g.Actions[x].Inputs {
 			if p := g.Files[f].Producer; p != graph.NoAction && in[p] {
 				need = true
@@ -277,13 +307,13 @@ func (w *work) repairs(a *graph.Action) []graph.ActionID {
 		}
 		if need {
 			in[x] = true
-			out = append(out, x)
+			rerun = append(rerun, x)
 		}
 	}
-	for _, x := range out {
+	for _, x := range rerun {
 		w.iface.force[x] = true
 	}
-	return out
+	return rerun, busy
 }
 
 // decideInterface refines a compile's verdict with the cutoff's extra
@@ -324,8 +354,8 @@ func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.V
 	}
 	if v.Run && a.Kind == graph.Compile && !unitOf(a).IsRun {
 		// Only rustc compiles load crates; a link takes rlibs as they are.
-		if rs := w.repairs(a); len(rs) > 0 {
-			return &executor.Later{Rerun: rs}
+		if rerun, busy := w.repairs(a); len(rerun) > 0 || len(busy) > 0 {
+			return &executor.Later{Rerun: rerun, After: busy}
 		}
 	}
 	if v.Run {

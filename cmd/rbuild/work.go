@@ -186,6 +186,24 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if err := w.decideInterface(a, prev, &v, unknown); err != nil {
 		return nil, err // *executor.Later: decided again later
 	}
+	w.mu.Lock()
+	if v.Run {
+		w.iface.ran[a.ID] = true
+		w.iface.stale[a.ID] = false
+	} else {
+		// A skip stands only if no dependency's repair began while it
+		// was being decided: that repair replaces the files it judged.
+		if l := w.inFluxLocked(a); l != nil {
+			if w.iface.stale[a.ID] {
+				w.iface.stale[a.ID] = false
+				w.iface.cutOff--
+			}
+			w.mu.Unlock()
+			return nil, l
+		}
+		w.iface.finished[a.ID] = true
+	}
+	w.mu.Unlock()
 	w.setExplain(a, v.Run, v.Reason)
 	if !v.Run {
 		// Cut off: the verdict named the dependencies whose unchanged
@@ -196,14 +214,6 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		}
 		w.timeline.Skipped(a, outcome, v.Reason)
 	}
-	w.mu.Lock()
-	if v.Run {
-		w.iface.ran[a.ID] = true
-		w.iface.stale[a.ID] = false
-	} else {
-		w.iface.finished[a.ID] = true
-	}
-	w.mu.Unlock()
 	if !v.Run {
 		if v.Restamped {
 			w.restamp(a, prev)
