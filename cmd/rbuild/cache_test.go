@@ -278,6 +278,10 @@ func TestCachePruneAndClear(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "not a size") {
 		t.Errorf("bad --max-size: exit %d, %s", r.code, r.stderr)
 	}
+	r = rbuild(t, t.TempDir(), env, "cache", "prune", "--bogus")
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown option "--bogus"`) {
+		t.Errorf("prune --bogus: exit %d, %s", r.code, r.stderr)
+	}
 }
 
 // The automatic trim: a build that leaves the cache above cache.max-size

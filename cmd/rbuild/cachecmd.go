@@ -80,6 +80,9 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 		opt := cache.PruneOptions{MaxSize: limits.high, Wait: true}
 		for i := 1; i < len(args); i++ {
 			flag, val, hasVal := strings.Cut(args[i], "=")
+			if flag != "--max-size" && flag != "--max-age" {
+				return &usageError{fmt.Errorf("cache prune: unknown option %q", flag)}
+			}
 			if !hasVal {
 				if i+1 >= len(args) {
 					return &usageError{errors.New(flag + " needs a value")}
@@ -102,8 +105,6 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 				if opt.MaxAge == 0 {
 					opt.MaxAge = -1
 				}
-			default:
-				return &usageError{fmt.Errorf("cache prune: unknown option %q", args[i])}
 			}
 		}
 		res, err := st.Prune(ctx, opt)
