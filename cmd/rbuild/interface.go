@@ -272,11 +272,12 @@ func (w *work) symbolsRemoved(a *graph.Action, prev *cutoff.Record, cut []string
 
 // repairs lists the crates a's rustc would load that were skipped by the
 // cutoff (stale: compiled against older dependencies, so rustc would stop
-// with E0460), plus every crate of a's closure built on one of them: each
-// must be compiled again, bottom-up, before a runs (rustc-facts.md §8).
-// A crate another repair is compiling right now is in flux: a waits for
-// it (busy) rather than link its half-replaced files, and what is built on
-// it needs repair too. A crate already asked for (force) counts as stale
+// with E0460, or with a bare E0463 "can't find crate" when the crate is
+// reached by a `use`), plus every crate of a's closure built on one of
+// them: each must be compiled again, bottom-up, before a runs
+// (rustc-facts.md §8). A crate another repair is compiling right now is in
+// flux: a waits for it (busy) rather than link its old files, and what is
+// built on it needs repair too. A crate already asked for (force) counts as stale
 // until its repair starts, so that a never slips in between.
 func (w *work) repairs(a *graph.Action) (rerun, busy []graph.ActionID) {
 	g := w.s.graph
