@@ -41,6 +41,7 @@ type work struct {
 	// compiles it may restore or store.
 	art       *artifacts
 	cacheKeys map[graph.ActionID]string
+	slow      decisionDelay // tests only (testhook.go)
 }
 
 type explainEntry struct {
@@ -55,7 +56,8 @@ func newWork(s *session) *work {
 	w := &work{s: s, hasher: cutoff.NewHasher(), history: newDurationHistory(), outputs: map[*cargometa.Unit]*cargometa.BuildOutput{},
 		started: map[string]bool{}, explain: make([]explainEntry, len(s.graph.Actions)),
 		deps: map[graph.ActionID][]cutoff.Stamp{}, cmds: map[graph.ActionID]*cargometa.Command{},
-		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph), cacheKeys: map[graph.ActionID]string{}}
+		prev: map[graph.ActionID]*cutoff.Record{}, iface: newIfaceState(s.graph), cacheKeys: map[graph.ActionID]string{},
+		slow: decisionDelayFromEnv()}
 	for _, a := range s.graph.Actions {
 		w.explain[a.ID] = explainEntry{Label: actionLabel(a), Action: a.Name, Reason: "not reached"}
 		if rec, ok := s.log.Get(a.Name); ok {
@@ -146,6 +148,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	if busy := w.inRepair(a); len(busy) > 0 {
 		return nil, &executor.Later{After: busy}
 	}
+	w.slow.wait(u.Pkg.Name)
 	c, err := w.command(a)
 	if err != nil {
 		return nil, err
