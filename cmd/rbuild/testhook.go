@@ -11,7 +11,7 @@ import (
 // for repairs in progress and the verdict. Races between one compile's
 // decision and another's repair are a few milliseconds wide on a fast
 // machine; the tests widen them with this to pin the fix (repair_test.go).
-// It is for tests only, which is why the README does not list it.
+// The README lists it among the developers' variables.
 type decisionDelay struct {
 	pkg string
 	d   time.Duration
