@@ -277,8 +277,8 @@ func (w *work) symbolsRemoved(a *graph.Action, prev *cutoff.Record, cut []string
 // them: each must be compiled again, bottom-up, before a runs
 // (rustc-facts.md §8). A crate another repair is compiling right now is in
 // flux: a waits for it (busy) rather than link its old files, and what is
-// built on it needs repair too. A crate already asked for (force) counts as stale
-// until its repair starts, so that a never slips in between.
+// built on it needs repair too. A crate already asked for (force) counts
+// as stale until its repair starts, so that a never slips in between.
 func (w *work) repairs(a *graph.Action) (rerun, busy []graph.ActionID) {
 	g := w.s.graph
 	w.mu.Lock()
