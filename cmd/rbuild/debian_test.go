@@ -66,14 +66,7 @@ func TestDebianWorkspace(t *testing.T) {
 	if units < 60 {
 		t.Fatalf("only %d actions ran: the workspace should have ≥ 60 units", units)
 	}
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
-	for _, run := range debianRuns {
-		got := runProgramIn(t, dir, filepath.Join(dir, "target", "debug", run[0]), run[1:]...)
-		want := runProgramIn(t, dir, filepath.Join(cargoDir, run[0]), run[1:]...)
-		if got != want {
-			t.Errorf("%v: rbuild %q, cargo %q", run, got, want)
-		}
-	}
+	debianRunsMatchCargo(t, dir)
 	r = mustRbuild(t, dir, nil, "build")
 	if strings.Contains(r.stderr, "Compiling") {
 		t.Errorf("second build compiled something:\n%s", r.stderr)
@@ -90,6 +83,20 @@ func TestDebianWorkspace(t *testing.T) {
 	r = mustRbuild(t, dir, nil, args...)
 	if n := strings.Count(r.stdout, "test result: ok"); n < 5 {
 		t.Errorf("rbuild test: %d test executables passed, want ≥ 5\n%s", n, r.stdout)
+	}
+}
+
+// debianRunsMatchCargo builds dir with cargo into a target dir of its own
+// and checks that every Debian run prints the same with rbuild's binaries.
+func debianRunsMatchCargo(t *testing.T, dir string) {
+	t.Helper()
+	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+	for _, run := range debianRuns {
+		got := runProgramIn(t, dir, filepath.Join(dir, "target", "debug", run[0]), run[1:]...)
+		want := runProgramIn(t, dir, filepath.Join(cargoDir, run[0]), run[1:]...)
+		if got != want {
+			t.Errorf("%v: rbuild %q, cargo %q", run, got, want)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -134,12 +133,5 @@ func TestRepairRaceWithConcurrentDecision(t *testing.T) {
 	if !repaired["bstr"] {
 		t.Fatalf("bstr was not repaired, so the race was not set up; repaired: %v", repaired)
 	}
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
-	for _, run := range debianRuns {
-		got := runProgramIn(t, dir, filepath.Join(dir, "target", "debug", run[0]), run[1:]...)
-		want := runProgramIn(t, dir, filepath.Join(cargoDir, run[0]), run[1:]...)
-		if got != want {
-			t.Errorf("%v: rbuild %q, cargo %q", run, got, want)
-		}
-	}
+	debianRunsMatchCargo(t, dir)
 }
