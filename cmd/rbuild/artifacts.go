@@ -19,7 +19,7 @@ import (
 	"rbuild/cutoff"
 	"rbuild/executor"
 	"rbuild/graph"
-	"rbuild/log/cache"
+	"rbuild/cache"
 )
 
 // artifacts connects a build to the per-user artifact cache: which

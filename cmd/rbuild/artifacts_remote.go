@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"rbuild/log/cache"
+	"rbuild/cache"
 )
 
 // metaBlob is the output file of an action result that carries the entry's

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"rbuild/log/cache/cachetest"
+	"rbuild/cache/cachetest"
 )
 
 // remoteConfig writes an rbuild config naming a remote cache and returns

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"rbuild/log/cache"
+	"rbuild/cache"
 )
 
 const cacheUsage = `Usage: rbuild cache <command>

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"rbuild/log/cache/cachetest"
+	"rbuild/cache/cachetest"
 )
 
 // warnings records what a Remote reports through warn.
