@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 )
@@ -292,4 +293,17 @@ func unescapeEnv(s string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// Paths returns the files the dep-info lists, each made absolute against
+// dir, the directory rustc ran in (it writes paths as it was given them).
+func (d *DepInfo) Paths(dir string) []string {
+	out := make([]string, len(d.Files))
+	for i, f := range d.Files {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(dir, f)
+		}
+		out[i] = f
+	}
+	return out
 }

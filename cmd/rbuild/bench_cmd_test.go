@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"rbuild/bench"
 )
 
 // TestBenchDebian runs `rbuild bench --reps 1` with the built-in
@@ -20,7 +22,7 @@ func TestBenchDebian(t *testing.T) {
 	dir := debianWorkspace(t)
 	out := filepath.Join(t.TempDir(), "report")
 	r := mustRbuild(t, dir, nil, "bench", "--reps", "1", "--out", out)
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal(readFile(t, filepath.Join(out, "bench.json")), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +39,8 @@ func TestBenchDebian(t *testing.T) {
 	if len(rep.Samples) != 12 || len(rep.Summary) != 12 {
 		t.Fatalf("%d samples, %d summary rows; want 12 each", len(rep.Samples), len(rep.Summary))
 	}
-	get := func(sc, tool string) benchSummary {
-		i := slices.IndexFunc(rep.Summary, func(s benchSummary) bool { return s.Scenario == sc && s.Tool == tool })
+	get := func(sc, tool string) bench.Summary {
+		i := slices.IndexFunc(rep.Summary, func(s bench.Summary) bool { return s.Scenario == sc && s.Tool == tool })
 		if i < 0 {
 			t.Fatalf("no summary for %s/%s", sc, tool)
 		}

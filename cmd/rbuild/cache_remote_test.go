@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"rbuild/build"
 	"rbuild/cache/cachetest"
 )
 
@@ -23,14 +24,10 @@ func remoteEnv(t *testing.T, url, mode string) []string {
 	return cacheEnv(t.TempDir(), "RBUILD_CONFIG="+cfg)
 }
 
-func lastCounts(t *testing.T, dir string) buildCounts {
+func lastCounts(t *testing.T, dir string) build.Counts {
 	t.Helper()
-	data, err := os.ReadFile(countsPath(filepath.Join(dir, "target")))
+	c, err := build.ReadCounts(filepath.Join(dir, "target"), time.Time{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	var c buildCounts
-	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
 	return c

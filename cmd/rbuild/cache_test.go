@@ -110,7 +110,7 @@ func TestCacheTwoCheckouts(t *testing.T) {
 		t.Errorf("second checkout restored %d units, the first stored %d\n%s", restored, stored, r.stderr)
 	}
 	if !strings.Contains(r.stderr, fmt.Sprintf("%d restored from cache", restored)) {
-		t.Errorf("summary does not count the restored units:\n%s", lastLines(r.stderr, 3))
+		t.Errorf("summary does not count the restored units:\n%s", lastLinesOf([]byte(r.stderr), 3))
 	}
 	t.Logf("clean build: first checkout %.2fs, second %.2fs (%.2f×), %d units restored",
 		firstTime.Seconds(), secondTime.Seconds(), secondTime.Seconds()/firstTime.Seconds(), restored)

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"rbuild/build"
 	"rbuild/cache"
 )
 
@@ -25,23 +24,16 @@ const cacheUsage = `Usage: rbuild cache <command>
   verify                        Re-hash every stored file; drop entries that differ
 `
 
-// runCache is `rbuild cache …`: it needs no workspace, only the config.
-func runCache(args []string, stdout io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return subcommandExit(ctx, cacheCommand(ctx, args, stdout), "rbuild: interrupted", cacheUsage)
-}
-
 func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(out, cacheUsage)
 		return nil
 	}
-	cfg, err := loadUserConfig()
+	cfg, err := build.LoadUserConfig(os.Getenv)
 	if err != nil {
 		return err
 	}
-	dir := cfg.Cache.dir()
+	dir := cfg.Cache.Directory()
 	if dir == "" {
 		return errors.New("no cache directory: set RBUILD_CACHE_DIR or cache.dir")
 	}
@@ -49,7 +41,7 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	limits, _ := cfg.Cache.limits()
+	limits, _ := cfg.Cache.Limits()
 	switch args[0] {
 	case "stats":
 		if len(args) > 1 {
@@ -61,11 +53,11 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "cache:     %s\n", dir)
 		fmt.Fprintf(out, "entries:   %d\n", s.Entries)
-		fmt.Fprintf(out, "size:      %s (trimmed to %s when above %s)\n", formatSize(s.Bytes), formatSize(limits.low), formatSize(limits.high))
+		fmt.Fprintf(out, "size:      %s (trimmed to %s when above %s)\n", build.FormatSize(s.Bytes), build.FormatSize(limits.Low), build.FormatSize(limits.High))
 		if s.Entries > 0 {
 			fmt.Fprintf(out, "last used: %s (oldest) … %s (newest)\n", s.Oldest.Format(time.DateTime), s.Newest.Format(time.DateTime))
 		}
-		if !cfg.Cache.enabled() {
+		if !cfg.Cache.IsEnabled() {
 			fmt.Fprintln(out, "enabled:   no (cache.enabled or RBUILD_CACHE)")
 		}
 		if r := cfg.Cache.Remote; r.URL != "" {
@@ -77,7 +69,7 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	case "prune":
-		opt := cache.PruneOptions{MaxSize: limits.high, Wait: true}
+		opt := cache.PruneOptions{MaxSize: limits.High, Wait: true}
 		for i := 1; i < len(args); i++ {
 			flag, val, hasVal := strings.Cut(args[i], "=")
 			if flag != "--max-size" && flag != "--max-age" {
@@ -92,14 +84,14 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 			}
 			switch flag {
 			case "--max-size":
-				if opt.MaxSize, err = parseSize(val); err != nil {
+				if opt.MaxSize, err = build.ParseSize(val); err != nil {
 					return &usageError{errors.New("--max-size: " + err.Error())}
 				}
 				if opt.MaxSize == 0 {
 					opt.MaxSize = -1 // "0" means empty it, not "no bound"
 				}
 			case "--max-age":
-				if opt.MaxAge, err = parseAge(val); err != nil {
+				if opt.MaxAge, err = build.ParseAge(val); err != nil {
 					return &usageError{errors.New("--max-age: " + err.Error())}
 				}
 				if opt.MaxAge == 0 {
@@ -111,14 +103,14 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "removed %d entries (%s); %d entries (%s) left\n", res.Removed, formatSize(res.Freed), res.EntriesLeft, formatSize(res.Left))
+		fmt.Fprintf(out, "removed %d entries (%s); %d entries (%s) left\n", res.Removed, build.FormatSize(res.Freed), res.EntriesLeft, build.FormatSize(res.Left))
 		return nil
 	case "clear":
 		res, err := st.Clear(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "removed %d entries (%s)\n", res.Removed, formatSize(res.Freed))
+		fmt.Fprintf(out, "removed %d entries (%s)\n", res.Removed, build.FormatSize(res.Freed))
 		return nil
 	case "verify":
 		res, err := st.Verify()

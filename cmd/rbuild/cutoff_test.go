@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"rbuild/build"
 )
 
 // The interface cutoff, change kind by change kind (rustc-facts.md §2).
@@ -182,14 +183,10 @@ func applyEdit(t testing.TB, dir string, e edit) {
 }
 
 // lastExplain reads the last build's explanation record.
-func lastExplain(t testing.TB, dir string) []explainEntry {
+func lastExplain(t testing.TB, dir string) []build.ExplainEntry {
 	t.Helper()
-	data, err := os.ReadFile(explainPath(filepath.Join(dir, "target")))
+	entries, err := build.ReadExplain(filepath.Join(dir, "target"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []explainEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
 		t.Fatal(err)
 	}
 	return entries

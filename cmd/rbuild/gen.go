@@ -7,13 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
+	"rbuild/build"
 	"rbuild/cargometa"
-	"rbuild/cutoff"
-	"rbuild/executor"
 	"rbuild/graph"
+	"rbuild/internal/atomicfile"
 )
 
 var genFormats = []string{"ninja", "tup", "build-plan", "dot"}
@@ -24,25 +23,26 @@ var genFormats = []string{"ninja", "tup", "build-plan", "dot"}
 func gen(ctx context.Context, o *options, args []string) error {
 	// The generated commands are cargo's, without rbuild's cutoff flags.
 	o.cutoff = "exact"
-	s, err := newSession(ctx, o)
+	s, err := build.Open(ctx, o.buildOptions(nil))
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
+	plan := s.Plan()
 	// Generated rules are made from the views (GenGraph rewrites them).
-	s.plan.SharedDeps = false
+	plan.SharedDeps = false
 	out := o.output
 	if out == "" {
 		switch o.genFormat {
 		case "ninja":
-			out = filepath.Join(s.plan.WsRoot, "build.ninja")
+			out = filepath.Join(plan.WsRoot, "build.ninja")
 		case "tup":
-			out = filepath.Join(s.plan.WsRoot, "Tupfile")
+			out = filepath.Join(plan.WsRoot, "Tupfile")
 		default:
 			out = "-"
 		}
 	}
-	base := s.plan.WsRoot
+	base := plan.WsRoot
 	if out != "-" {
 		if out, err = filepath.Abs(out); err != nil {
 			return err
@@ -54,17 +54,19 @@ func gen(ctx context.Context, o *options, args []string) error {
 		exe = "rbuild"
 	}
 	h := graph.Header{Tool: "rbuild " + version, Regen: append([]string{exe}, regenArgs(args, out, base)...),
-		RegenDir: s.cwd, Base: base}
+		RegenDir: s.Dir(), Base: base}
 	if o.genFormat == "dot" {
-		return writeGenerated(out, func(w io.Writer) error { return graph.WriteDot(w, s.graph, h, actionLabel) })
+		return writeGenerated(out, func(w io.Writer) error { return graph.WriteDot(w, s.Graph(), h, build.ActionLabel) })
 	}
-	w, err := runBuildScripts(ctx, s)
+	// Build scripts are built and run first (by rbuild, in its own target
+	// dir) and their output is baked into the rules.
+	res, err := s.Build(ctx, build.BuildScripts)
 	if err != nil {
-		return err
+		return fmt.Errorf("gen: running the build scripts: %w", err)
 	}
 	genDir := o.genDir
 	if genDir == "" {
-		genDir = filepath.Join(s.targetDir, "rbuild", "gen-"+o.genFormat, cargometa.ProfileDir(o.profileName()))
+		genDir = filepath.Join(s.TargetDir(), "rbuild", "gen-"+o.genFormat, cargometa.ProfileDir(o.profileName()))
 	}
 	if genDir, err = filepath.Abs(genDir); err != nil {
 		return err
@@ -72,11 +74,11 @@ func gen(ctx context.Context, o *options, args []string) error {
 	if o.genFormat == "tup" && cargometa.RelUnder(base, genDir) == genDir {
 		return fmt.Errorf("gen tup: the artifact directory %s is outside %s, where Tup can write (use --gen-dir)", genDir, base)
 	}
-	g, err := s.plan.GenGraph(cargometa.GenOptions{Base: base, OutDir: genDir}, w.buildOutput)
+	g, err := plan.GenGraph(cargometa.GenOptions{Base: base, OutDir: genDir}, s.BuildOutputs())
 	if err != nil {
 		return fmt.Errorf("gen: %w", err)
 	}
-	h.Sources = genSources(s, w)
+	h.Sources = s.GenSources(res.Graph)
 	switch o.genFormat {
 	case "ninja":
 		h.Self = cargometa.RelUnder(base, out)
@@ -108,76 +110,6 @@ func regenArgs(args []string, out, base string) []string {
 	return re
 }
 
-// runBuildScripts builds and runs every build script of the build (and
-// what they need), as `rbuild build` would, and returns the work that
-// holds their outputs.
-func runBuildScripts(ctx context.Context, s *session) (*work, error) {
-	var runs []graph.ActionID
-	for _, a := range s.graph.Actions {
-		if a.Kind == graph.RunScript {
-			runs = append(runs, a.ID)
-		}
-	}
-	sub, err := s.graph.Subgraph(s.graph.Ancestors(runs))
-	if err != nil {
-		return nil, err
-	}
-	s.graph = sub
-	w := newWork(s)
-	s.work = w
-	_, err = executor.Run(ctx, sub, w, executor.Options{Jobs: s.opt.jobs, KeepGoing: s.opt.keepGoing,
-		Status: s.status, Color: s.color, Verbose: s.opt.verbose > 0, Cost: w.history.cost})
-	s.status.Done()
-	w.flushParked()
-	w.history.save()
-	if err != nil {
-		return nil, fmt.Errorf("gen: running the build scripts: %w", err)
-	}
-	return w, nil
-}
-
-// genSources are the files a generated file depends on: what keys cargo's
-// answer (manifests, lockfile, configs, toolchain, target directories),
-// and every input of the build scripts and their runs. Crate roots are
-// left out: cargo cares whether they exist, not what they say.
-func genSources(s *session, w *work) []string {
-	set := map[string]bool{}
-	for _, st := range s.plan.Q.Stamps {
-		switch filepath.Base(st.Path) {
-		case "lib.rs", "main.rs", "build.rs":
-			if !st.Dir {
-				continue
-			}
-		}
-		if !st.Missing {
-			set[st.Path] = true
-		}
-	}
-	for _, a := range s.graph.Actions {
-		rec, ok := s.log.Get(a.Name)
-		if !ok {
-			continue
-		}
-		r, err := cutoff.DecodeRecord(rec.Payload)
-		if err != nil {
-			continue
-		}
-		for _, in := range r.Inputs {
-			if !w.isToolchainFile(in.Path) {
-				set[in.Path] = true
-			}
-		}
-	}
-	var out []string
-	for p := range set {
-		if _, err := os.Stat(p); err == nil {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // writeGenerated writes a generated file, or stdout for "-". An unchanged
 // file is left alone, so Ninja's restat sees that a regeneration changed
 // nothing.
@@ -193,7 +125,7 @@ func writeGenerated(out string, write func(io.Writer) error) error {
 	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, buf.Bytes()) {
 		return nil
 	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("gen: write %s: %w", out, err)
 	}
 	return nil

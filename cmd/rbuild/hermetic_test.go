@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"rbuild/build"
 	"rbuild/cargometa"
 	"rbuild/cutoff"
 )
@@ -124,12 +125,12 @@ func traceHermeticity(t *testing.T, sharedDeps bool) *hermeticity {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newSession(context.Background(), o)
+	s, err := build.Open(context.Background(), o.buildOptions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
-	c, err := newOpenClassifier(t, s.plan, sharedDeps)
+	defer s.Close()
+	c, err := newOpenClassifier(t, s.Plan(), sharedDeps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func traceHermeticity(t *testing.T, sharedDeps bool) *hermeticity {
 		undeclaredFiles: map[string]int{}, categorised: map[string]int{}}
 	// A clean build runs every compile and link once: a run the trace did
 	// not attribute would go unchecked.
-	if want := expectedRuns(s.plan); h.runs != want {
+	if want := expectedRuns(s.Plan()); h.runs != want {
 		t.Fatalf("traced %d rustc runs of the plan's units, want %d (unit hashes differ? RUSTFLAGS in the environment?)", h.runs, want)
 	}
 	for _, r := range runs {

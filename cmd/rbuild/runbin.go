@@ -12,13 +12,13 @@ import (
 
 // runBinary builds like `cargo run` and runs the selected binary with the
 // arguments after `--`, in the current directory, passing its exit code on.
-func runBinary(ctx context.Context, o *options) error {
-	s, _, err := build(ctx, o)
+func runBinary(ctx context.Context, o *options, args []string) error {
+	s, err := buildForRun(ctx, o, args)
 	if err != nil {
 		return err
 	}
 	var bins []*cargometa.Unit
-	for _, u := range s.plan.Roots {
+	for _, u := range s.Plan().Roots {
 		if !u.Executable || u.J.Mode != "build" {
 			continue
 		}
@@ -56,15 +56,15 @@ func runBinary(ctx context.Context, o *options) error {
 	if len(u.Uplifts) > 0 {
 		exe = u.Uplifts[0][1]
 	}
-	env, err := s.plan.RunEnv(u, s.work.buildOutput)
+	env, err := s.Plan().RunEnv(u, s.BuildOutputs())
 	if err != nil {
 		return err
 	}
 	if !o.quiet {
-		s.status.Verb("Running", "`"+relTo(s.cwd, exe, "")+"`")
+		s.Status().Verb("Running", "`"+relTo(s.Dir(), exe, "")+"`")
 	}
 	cmd := exec.Command(exe, o.trailing...)
-	cmd.Env = cargometa.MergeEnv(s.plan.BaseEnv, env, nil)
+	cmd.Env = cargometa.MergeEnv(s.Plan().BaseEnv, env, nil)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("run %s: %w", exe, err)

@@ -16,14 +16,14 @@ var kindOrder = map[string]int{"lib": 0, "bin": 1, "test": 2, "example": 3, "ben
 
 // test builds like `cargo test` and runs each test executable in cargo's
 // order: per package, unit tests of the lib, of bins, then integration tests.
-func test(ctx context.Context, o *options) error {
-	s, _, err := build(ctx, o)
+func test(ctx context.Context, o *options, args []string) error {
+	s, err := buildForRun(ctx, o, args)
 	if err != nil || o.noRun {
 		return err
 	}
 	var tests []*cargometa.Unit
 	doctests := false
-	for _, u := range s.plan.Units {
+	for _, u := range s.Plan().Units {
 		switch {
 		case u.J.Mode == "doctest":
 			doctests = true
@@ -47,19 +47,19 @@ func test(ctx context.Context, o *options) error {
 	})
 	failed := 0
 	for _, u := range tests {
-		env, err := s.plan.RunEnv(u, s.work.buildOutput)
+		env, err := s.Plan().RunEnv(u, s.BuildOutputs())
 		if err != nil {
 			return err
 		}
-		what := relTo(s.cwd, *u.J.Target.SrcPath, filepath.Dir(u.Pkg.ManifestPath))
+		what := relTo(s.Dir(), *u.J.Target.SrcPath, filepath.Dir(u.Pkg.ManifestPath))
 		if u.Kind() == "lib" || u.Kind() == "bin" {
 			what = "unittests " + what
 		}
-		s.status.Verb("Running", fmt.Sprintf("%s (%s)", what, relTo(s.cwd, u.Exe, "")))
+		s.Status().Verb("Running", fmt.Sprintf("%s (%s)", what, relTo(s.Dir(), u.Exe, "")))
 		args := append(append([]string{}, o.testFilter...), o.trailing...)
 		cmd := exec.CommandContext(ctx, u.Exe, args...)
 		cmd.Dir = filepath.Dir(u.Pkg.ManifestPath)
-		cmd.Env = cargometa.MergeEnv(s.plan.BaseEnv, env, nil)
+		cmd.Env = cargometa.MergeEnv(s.Plan().BaseEnv, env, nil)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			if ctx.Err() != nil {
@@ -70,12 +70,12 @@ func test(ctx context.Context, o *options) error {
 				return fmt.Errorf("run %s: %w", u.Exe, err)
 			}
 			failed++
-			s.status.Verb("error", fmt.Sprintf("test failed, to rerun pass `%s`", rerunFlag(u)))
+			s.Status().Verb("error", fmt.Sprintf("test failed, to rerun pass `%s`", rerunFlag(u)))
 			return &exitError{code: 101}
 		}
 	}
 	if doctests {
-		s.status.Verb("Doc-tests", "not run: rbuild does not run doctests yet (use `cargo test --doc`)")
+		s.Status().Verb("Doc-tests", "not run: rbuild does not run doctests yet (use `cargo test --doc`)")
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rbuild/build"
 )
 
 // TestTimingsReport builds the chain workspace with --timings, clean and
@@ -131,7 +133,7 @@ func timingsBuild(t *testing.T, dir string) string {
 // actionCount is the number of actions of the last build, from its explain file.
 func actionCount(t *testing.T, dir string) int {
 	t.Helper()
-	var entries []explainEntry
+	var entries []build.ExplainEntry
 	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "target", "rbuild", "last-build.json")), &entries); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"rbuild/build"
 )
 
 // Rows 34-35 of rustc-facts.md §2: rustc loads, silently, any copy of a
@@ -25,15 +27,15 @@ func TestViewsHoldOnlyDeclaredArtifacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newSession(context.Background(), o)
+	s, err := build.Open(context.Background(), o.buildOptions(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
+	defer s.Close()
 	checked := 0
-	for _, u := range s.plan.Units {
+	for _, u := range s.Plan().Units {
 		want := map[string]string{}
-		for _, f := range s.plan.ViewFiles(u) {
+		for _, f := range s.Plan().ViewFiles(u) {
 			want[filepath.Base(f)] = f
 		}
 		if u.ViewDir == "" || len(want) == 0 {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rbuild/internal/atomicfile"
 
 	"github.com/BurntSushi/toml"
 )
@@ -275,7 +277,7 @@ func (ed *fileEditor) apply(e fileEdit, n int) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(ed.pending, rec); err != nil {
+	if err := atomicfile.Write(ed.pending, rec, 0o644); err != nil {
 		return fmt.Errorf("record pending edit: %w", err)
 	}
 	ed.cur = p
@@ -287,7 +289,7 @@ func (ed *fileEditor) apply(e fileEdit, n int) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomicMode(path, out, st.Mode().Perm())
+	return atomicfile.Write(path, out, st.Mode().Perm())
 }
 
 // revert puts the file back as it was, content only: like a developer
@@ -299,7 +301,7 @@ func (ed *fileEditor) revert() error {
 	p := ed.cur
 	cur, err := os.ReadFile(p.Path)
 	if err != nil || !bytes.Equal(cur, p.Content) {
-		if err := writeFileAtomicMode(p.Path, p.Content, os.FileMode(p.Mode)); err != nil {
+		if err := atomicfile.Write(p.Path, p.Content, os.FileMode(p.Mode)); err != nil {
 			return fmt.Errorf("revert %s: %w", p.Path, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"fmt"
@@ -14,7 +14,8 @@ var traceOn = os.Getenv("RBUILD_TRACE") != ""
 
 var traceStart = time.Now()
 
-func tracePhase(name string) {
+// TracePhase notes, with RBUILD_TRACE set, that a phase ended.
+func TracePhase(name string) {
 	if traceOn {
 		fmt.Fprintf(os.Stderr, "rbuild trace: %-16s %6.2f ms\n", name, float64(time.Since(traceStart).Microseconds())/1000)
 	}

@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"os"
@@ -10,23 +10,23 @@ import (
 
 func TestParseSizeAndAge(t *testing.T) {
 	for in, want := range map[string]int64{"4096": 4096, "10GiB": 10 << 30, "500M": 500 << 20, "1.5G": 3 << 29, "2kb": 2048, "0": 0} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "lots", "10X", "-5M", "G"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) accepted", bad)
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
 		}
 	}
 	for in, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "12h": 12 * time.Hour, "90m": 90 * time.Minute} {
-		if got, err := parseAge(in); err != nil || got != want {
-			t.Errorf("parseAge(%q) = %v, %v; want %v", in, got, err, want)
+		if got, err := ParseAge(in); err != nil || got != want {
+			t.Errorf("ParseAge(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "soon", "-3d"} {
-		if _, err := parseAge(bad); err == nil {
-			t.Errorf("parseAge(%q) accepted", bad)
+		if _, err := ParseAge(bad); err == nil {
+			t.Errorf("ParseAge(%q) accepted", bad)
 		}
 	}
 }
@@ -45,15 +45,15 @@ func TestUserConfigErrors(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "config.toml")
 		os.WriteFile(p, []byte(body), 0o644)
 		t.Setenv("RBUILD_CONFIG", p)
-		_, err := loadUserConfig()
+		_, err := loadUserConfig(os.Getenv)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: error %v, want one line naming %s and %q", body, err, p, want)
 		}
 	}
 	t.Setenv("RBUILD_CONFIG", filepath.Join(t.TempDir(), "missing.toml"))
 	t.Setenv("RBUILD_CACHE", "") // the suite turns the cache off
-	c, err := loadUserConfig()
-	if err != nil || !c.Cache.enabled() {
-		t.Errorf("a missing config file: %v, enabled %v; want the defaults", err, c != nil && c.Cache.enabled())
+	c, err := loadUserConfig(os.Getenv)
+	if err != nil || !c.Cache.IsEnabled() {
+		t.Errorf("a missing config file: %v, enabled %v; want the defaults", err, c != nil && c.Cache.IsEnabled())
 	}
 }

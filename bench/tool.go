@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"rbuild/build"
 )
 
 // benchTool is one way of building the workspace that the bench compares.
@@ -19,18 +21,19 @@ type benchTool struct {
 	rbuild    bool // else cargo
 	noIncr    bool // CARGO_INCREMENTAL=0
 	targetDir string
-	self      string // the rbuild executable
+	self      string   // the rbuild executable
+	baseEnv   []string // the environment it runs in, before its own target dir
 }
 
-// benchToolNames are the tools `--tools` accepts.
-var benchToolNames = []string{"cargo", "rbuild", "cargo-noincr", "rbuild-noincr"}
+// ToolNames are the tools Options.Tools may name.
+var ToolNames = []string{"cargo", "rbuild", "cargo-noincr", "rbuild-noincr"}
 
 // parseTools reads --tools: each tool builds into its own target dir under
 // base, so that one's state never helps or hinders another.
-func parseTools(list, base, self string) ([]*benchTool, error) {
+func parseTools(list []string, base, self string, env []string) ([]*benchTool, error) {
 	var out []*benchTool
 	seen := map[string]bool{}
-	for _, name := range strings.Split(list, ",") {
+	for _, name := range list {
 		name = strings.TrimSpace(name)
 		if name == "" {
 			continue
@@ -39,7 +42,7 @@ func parseTools(list, base, self string) ([]*benchTool, error) {
 			return nil, fmt.Errorf("--tools: %s is listed twice", name)
 		}
 		seen[name] = true
-		t := &benchTool{Name: name, targetDir: filepath.Join(base, name), self: self}
+		t := &benchTool{Name: name, targetDir: filepath.Join(base, name), self: self, baseEnv: env}
 		switch name {
 		case "cargo":
 		case "rbuild":
@@ -49,7 +52,7 @@ func parseTools(list, base, self string) ([]*benchTool, error) {
 		case "rbuild-noincr":
 			t.rbuild, t.noIncr = true, true
 		default:
-			return nil, fmt.Errorf("--tools: unknown tool %q (want a comma-separated list of %s)", name, strings.Join(benchToolNames, ", "))
+			return nil, fmt.Errorf("--tools: unknown tool %q (want a comma-separated list of %s)", name, strings.Join(ToolNames, ", "))
 		}
 		out = append(out, t)
 	}
@@ -68,7 +71,7 @@ type sample struct {
 }
 
 func (t *benchTool) env() []string {
-	env := append(os.Environ(), "CARGO_TARGET_DIR="+t.targetDir)
+	env := append(slices.Clone(t.baseEnv), "CARGO_TARGET_DIR="+t.targetDir)
 	if t.noIncr {
 		env = append(env, "CARGO_INCREMENTAL=0")
 	}
@@ -98,7 +101,7 @@ func (t *benchTool) build(ctx context.Context, root string, profileArgs []string
 		return s, fmt.Errorf("%s build failed (%v):\n%s", t.Name, err, lastLines(stderr.String(), 20))
 	}
 	if t.rbuild {
-		c, err := readCounts(t.targetDir, start)
+		c, err := build.ReadCounts(t.targetDir, start)
 		if err != nil {
 			return s, fmt.Errorf("%s build: %w", t.Name, err)
 		}
@@ -107,28 +110,6 @@ func (t *benchTool) build(ctx context.Context, root string, profileArgs []string
 	}
 	s.Compiled = cargoCompiled(stdout.Bytes())
 	return s, nil
-}
-
-// readCounts reads what the rbuild build that started at start did. A
-// build that found its no-op snapshot valid writes nothing: it did nothing.
-func readCounts(targetDir string, start time.Time) (buildCounts, error) {
-	path := countsPath(targetDir)
-	st, err := os.Stat(path)
-	if err != nil {
-		return buildCounts{}, fmt.Errorf("no build counts: %w", err)
-	}
-	var c buildCounts
-	if st.ModTime().Before(start) {
-		return c, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return c, err
-	}
-	if err := json.Unmarshal(data, &c); err != nil {
-		return c, fmt.Errorf("read %s: %w", path, err)
-	}
-	return c, nil
 }
 
 // cargoCompiled counts the compiler-artifact messages with "fresh": false

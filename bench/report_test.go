@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"encoding/csv"
@@ -12,11 +12,11 @@ import (
 	"testing"
 )
 
-var updateBenchGolden = flag.Bool("update", false, "rewrite cmd/rbuild/testdata/bench/*.golden")
+var updateBenchGolden = flag.Bool("update", false, "rewrite bench/testdata/*.golden")
 
 // fixedReport is a report with made-up numbers, for the output formats.
-func fixedReport() *benchReport {
-	rep := &benchReport{Workspace: "/tmp/ws", Profile: "dev", Reps: 3, Tools: []string{"cargo", "rbuild"},
+func fixedReport() *Report {
+	rep := &Report{Workspace: "/tmp/ws", Profile: "dev", Reps: 3, Tools: []string{"cargo", "rbuild"},
 		Crate: &builtinCrate{Name: "memchr", Dependents: 12, Packages: 40, Root: "crates/memchr/src/lib.rs"},
 		Scenarios: []scenario{
 			{Name: "noop", What: "no change"},
@@ -76,7 +76,7 @@ func TestBenchReportFormats(t *testing.T) {
 	if err != nil || len(rows) != 1+12 || strings.Join(rows[0], ",") != "scenario,tool,rep,seconds,compiled,cut_off,relinked" {
 		t.Errorf("bench.csv: %v %v", err, rows)
 	}
-	var back benchReport
+	var back Report
 	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "bench.json")), &back); err != nil || len(back.Samples) != 12 || len(back.Summary) != 4 {
 		t.Errorf("bench.json: %v, %d samples, %d summaries", err, len(back.Samples), len(back.Summary))
 	}
@@ -84,7 +84,7 @@ func TestBenchReportFormats(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "bench", name)
+	path := filepath.Join("testdata", name)
 	if *updateBenchGolden {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -98,4 +98,13 @@ func golden(t *testing.T, name, got string) {
 	if got != string(want) {
 		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -12,23 +12,25 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"rbuild/internal/atomicfile"
 )
 
-// benchReport is what `rbuild bench` found, in every output form.
-type benchReport struct {
-	Workspace string         `json:"workspace"`
-	Profile   string         `json:"profile"`
-	Reps      int            `json:"reps"`
-	Tools     []string       `json:"tools"`
-	Crate     *builtinCrate  `json:"crate,omitempty"`
-	Scenarios []scenario     `json:"scenarios"`
-	Samples   []benchSample  `json:"samples"`
-	Summary   []benchSummary `json:"summary"`
+// Report is what `rbuild bench` found, in every output form.
+type Report struct {
+	Workspace string        `json:"workspace"`
+	Profile   string        `json:"profile"`
+	Reps      int           `json:"reps"`
+	Tools     []string      `json:"tools"`
+	Crate     *builtinCrate `json:"crate,omitempty"`
+	Scenarios []scenario    `json:"scenarios"`
+	Samples   []benchSample `json:"samples"`
+	Summary   []Summary     `json:"summary"`
 }
 
-// benchSummary is one scenario and tool over all reps. Ratio is its
+// Summary is one scenario and tool over all reps. Ratio is its
 // median time over the first tool's.
-type benchSummary struct {
+type Summary struct {
 	Scenario string  `json:"scenario"`
 	Tool     string  `json:"tool"`
 	Median   float64 `json:"median_seconds"`
@@ -40,8 +42,8 @@ type benchSummary struct {
 	Ratio    float64 `json:"ratio"`
 }
 
-func (r *benchRun) report() *benchReport {
-	rep := &benchReport{Workspace: r.root, Profile: r.opt.profile, Reps: r.opt.reps, Crate: r.crate,
+func (r *benchRun) report() *Report {
+	rep := &Report{Workspace: r.root, Profile: r.opt.Profile, Reps: r.opt.Reps, Crate: r.crate,
 		Scenarios: r.scenarios, Samples: r.samples}
 	for _, t := range r.tools {
 		rep.Tools = append(rep.Tools, t.Name)
@@ -50,7 +52,7 @@ func (r *benchRun) report() *benchReport {
 	return rep
 }
 
-func (rep *benchReport) summarize() {
+func (rep *Report) summarize() {
 	rep.Summary = nil
 	for _, sc := range rep.Scenarios {
 		var base float64
@@ -70,7 +72,7 @@ func (rep *benchReport) summarize() {
 			if i == 0 {
 				base = m
 			}
-			sum := benchSummary{Scenario: sc.Name, Tool: tool, Median: m, Min: slices.Min(secs), Max: slices.Max(secs),
+			sum := Summary{Scenario: sc.Name, Tool: tool, Median: m, Min: slices.Min(secs), Max: slices.Max(secs),
 				Compiled: medianInt(comp), CutOff: medianInt(cut), Relinked: medianInt(rel)}
 			if base > 0 {
 				sum.Ratio = m / base
@@ -97,10 +99,10 @@ func medianInt(xs []int) int {
 	return s[(len(s)-1)/2]
 }
 
-func (rep *benchReport) isCargo(tool string) bool { return strings.HasPrefix(tool, "cargo") }
+func (rep *Report) isCargo(tool string) bool { return strings.HasPrefix(tool, "cargo") }
 
 // markdown is the report printed on stdout.
-func (rep *benchReport) markdown() string {
+func (rep *Report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## rbuild bench: %s, profile %s, %d rep(s)\n\n", filepath.Base(rep.Workspace), rep.Profile, rep.Reps)
 	if c := rep.Crate; c != nil {
@@ -145,7 +147,7 @@ func ratio(r float64) string {
 
 // write puts bench.md, bench.csv (one row per measured build), bench.json
 // and bench.svg in dir.
-func (rep *benchReport) write(dir string) error {
+func (rep *Report) write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -163,14 +165,14 @@ func (rep *benchReport) write(dir string) error {
 	w.Flush()
 	for name, data := range map[string][]byte{"bench.md": []byte(rep.markdown()), "bench.json": append(js, '\n'),
 		"bench.csv": c.Bytes(), "bench.svg": []byte(rep.svg())} {
-		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (rep *benchReport) files(dir string) []string {
+func (rep *Report) files(dir string) []string {
 	var out []string
 	for _, n := range []string{"bench.md", "bench.csv", "bench.json", "bench.svg"} {
 		out = append(out, filepath.Join(dir, n))
@@ -183,7 +185,7 @@ var svgColors = []string{"#7f8c8d", "#c0392b", "#95a5a6", "#e67e22", "#2980b9", 
 
 // svg draws the medians as grouped bars: one group per scenario, one bar
 // per tool, the ratio to the first tool above each other bar.
-func (rep *benchReport) svg() string {
+func (rep *Report) svg() string {
 	const (
 		left, top, plotH, barW, gap = 64, 48, 260, 26, 34
 	)
@@ -213,7 +215,7 @@ func (rep *benchReport) svg() string {
 	for gi, sc := range rep.Scenarios {
 		gx := left + gi*groupW + gap/2
 		for ti, tool := range rep.Tools {
-			i := slices.IndexFunc(rep.Summary, func(s benchSummary) bool { return s.Scenario == sc.Name && s.Tool == tool })
+			i := slices.IndexFunc(rep.Summary, func(s Summary) bool { return s.Scenario == sc.Name && s.Tool == tool })
 			if i < 0 {
 				continue
 			}

@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"encoding/hex"
@@ -20,13 +20,12 @@ import (
 // cached unit graph or the log. Anything unexpected takes the full path,
 // which is always correct.
 
-// snapshotKey covers everything a build depends on besides files: the
+// SnapshotKey covers everything a build depends on besides files: the
 // command line, the whole environment, the directory, and rbuild itself.
-func snapshotKey(args []string) [16]byte {
-	env := slices.Clone(os.Environ())
+func SnapshotKey(args, env []string, dir string) [16]byte {
+	env = slices.Clone(env)
 	sort.Strings(env)
-	cwd, _ := os.Getwd()
-	parts := []string{"rbuild-noop-v1", cwd, strings.Join(args, "\x00"), strings.Join(env, "\x00")}
+	parts := []string{"rbuild-noop-v1", dir, strings.Join(args, "\x00"), strings.Join(env, "\x00")}
 	if exe, err := os.Executable(); err == nil {
 		if st, err := os.Stat(exe); err == nil {
 			parts = append(parts, exe, strconv.FormatInt(st.ModTime().UnixNano(), 10), strconv.FormatInt(st.Size(), 10))
@@ -39,8 +38,27 @@ func snapshotFile(targetDir string, key [16]byte) string {
 	return filepath.Join(targetDir, "rbuild", "noop", hex.EncodeToString(key[:8]))
 }
 
+// NoopHolds reports whether the snapshot of the last all-up-to-date build
+// made with this key still holds: nothing it consulted changed. A
+// snapshot that does not hold is removed.
+func NoopHolds(opt Options, key [16]byte) bool {
+	if err := opt.setDefaults(); err != nil {
+		return false
+	}
+	_, td, err := LocateTargetDir(opt.Dir, opt.Env, opt.ManifestPath)
+	if err != nil {
+		return false
+	}
+	file := snapshotFile(td, key)
+	if !rlog.SnapshotHolds(file, key) {
+		rlog.RemoveSnapshot(file)
+		return false
+	}
+	return true
+}
+
 // consultedFiles lists every file the build's verdicts depended on.
-func consultedFiles(s *session, w *work) []string {
+func (s *Session) consultedFiles(w *work) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
@@ -57,9 +75,7 @@ func consultedFiles(s *session, w *work) []string {
 	add(explainPath(s.targetDir))
 	add(countsPath(s.targetDir))
 	for _, a := range s.graph.Actions {
-		w.mu.Lock()
 		rec := w.prev[a.ID]
-		w.mu.Unlock()
 		if rec == nil {
 			continue
 		}
@@ -73,11 +89,12 @@ func consultedFiles(s *session, w *work) []string {
 	return out
 }
 
-// writeSnapshot is called after a build that ran nothing and failed nothing.
-func writeSnapshot(s *session, w *work, key [16]byte) {
+// writeSnapshot is called, with the target dir still locked, after a
+// build that ran nothing and failed nothing.
+func (s *Session) writeSnapshot(w *work, key [16]byte) {
 	dir := filepath.Join(s.targetDir, "rbuild", "noop")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	rlog.WriteSnapshot(snapshotFile(s.targetDir, key), key, consultedFiles(s, w))
+	rlog.WriteSnapshot(snapshotFile(s.targetDir, key), key, s.consultedFiles(w))
 }

@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 
 	"rbuild/executor"
 	"rbuild/graph"
+	"rbuild/internal/atomicfile"
 )
 
 // durationHistory remembers how long each action took, per user rather
@@ -28,22 +29,9 @@ type durationHistory struct {
 // are dropped beyond it.
 const historyCap = 20000
 
-// userCacheDir is where per-user state lives: $RBUILD_CACHE_DIR, else the
-// platform cache dir (~/.cache/rbuild).
-func userCacheDir() string {
-	if d := os.Getenv("RBUILD_CACHE_DIR"); d != "" {
-		return d
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "rbuild")
-}
-
-func newDurationHistory() *durationHistory {
+func newDurationHistory(getenv func(string) string) *durationHistory {
 	h := &durationHistory{old: map[string][2]int64{}, new: map[string][2]int64{}}
-	if dir := userCacheDir(); dir != "" {
+	if dir := userCacheDir(getenv); dir != "" {
 		h.path = filepath.Join(dir, "durations.json")
 	}
 	return h
@@ -84,8 +72,8 @@ func (h *durationHistory) record(a *graph.Action, r *executor.Result) {
 	h.mu.Unlock()
 }
 
-// save merges this build's durations into the file (write to a temporary
-// file, then rename: a concurrent rbuild sees the old or the new file).
+// save merges this build's durations into the file; a concurrent rbuild
+// sees the old or the new file.
 func (h *durationHistory) save() {
 	if h.path == "" || len(h.new) == 0 {
 		return
@@ -105,15 +93,5 @@ func (h *durationHistory) save() {
 	if err != nil {
 		return
 	}
-	if os.MkdirAll(filepath.Dir(h.path), 0o755) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(h.path), "durations-*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), h.path) != nil {
-		os.Remove(tmp.Name())
-	}
+	atomicfile.Write(h.path, data, 0o644)
 }

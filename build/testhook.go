@@ -1,7 +1,6 @@
-package main
+package build
 
 import (
-	"os"
 	"strings"
 	"time"
 )
@@ -17,8 +16,8 @@ type decisionDelay struct {
 	d   time.Duration
 }
 
-func decisionDelayFromEnv() decisionDelay {
-	pkg, dur, ok := strings.Cut(os.Getenv("RBUILD_TEST_SLOW_DECISION"), "=")
+func decisionDelayFrom(getenv func(string) string) decisionDelay {
+	pkg, dur, ok := strings.Cut(getenv("RBUILD_TEST_SLOW_DECISION"), "=")
 	if !ok {
 		return decisionDelay{}
 	}

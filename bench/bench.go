@@ -1,59 +1,54 @@
-package main
+package bench
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"rbuild/build"
 )
 
-// benchOptions are `rbuild bench`'s flags.
-type benchOptions struct {
-	scenarios string
-	reps      int
-	profile   string
-	tools     string
-	out       string
+// Options say what to measure. The caller parses flags; Run reads no
+// flag and changes no variable of its own process.
+type Options struct {
+	Scenarios string    // edits to measure (TOML); "" for the built-in set
+	Reps      int       // measured rebuilds per scenario and tool
+	Profile   string    // cargo profile: dev, release or a custom one
+	Tools     []string  // of ToolNames
+	Out       string    // where the reports go; default <target>/rbuild/bench
+	Dir       string    // where the workspace is; default the current directory
+	Env       []string  // the tools' environment; default the process's
+	Self      string    // the rbuild executable the rbuild tools run
+	Stdout    io.Writer // the markdown report
+	Progress  io.Writer // one line per build
 }
 
-func parseBenchArgs(args []string, stderr io.Writer) (*benchOptions, error) {
-	o := &benchOptions{}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.scenarios, "scenarios", "", "scenario file (TOML); default: the built-in set")
-	fs.IntVar(&o.reps, "reps", 5, "measured rebuilds per scenario and tool")
-	fs.StringVar(&o.profile, "profile", "dev", "cargo profile: dev, release or a custom one")
-	fs.StringVar(&o.tools, "tools", "cargo,rbuild", "tools to compare: "+strings.Join(benchToolNames, ", "))
-	fs.StringVar(&o.out, "out", "", "where the CSV, JSON, SVG and markdown reports go (default <target>/rbuild/bench)")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
-	}
-	if o.reps < 1 {
-		return nil, fmt.Errorf("--reps: want at least 1, got %d", o.reps)
-	}
-	return o, nil
-}
+// ErrUsage is wrapped by errors in the options (exit status 2 at the CLI).
+var ErrUsage = errors.New("bad bench options")
 
-func (o *benchOptions) profileArgs() []string {
-	switch o.profile {
+type usageError struct{ err error }
+
+func (e *usageError) Error() string   { return e.err.Error() }
+func (e *usageError) Unwrap() []error { return []error{e.err, ErrUsage} }
+
+func (o *Options) profileArgs() []string {
+	switch o.Profile {
 	case "dev", "":
 		return nil
 	case "release":
 		return []string{"--release"}
 	}
-	return []string{"--profile", o.profile}
+	return []string{"--profile", o.Profile}
 }
 
 // benchRun is a bench in progress: the workspace, its tools and edits.
 type benchRun struct {
-	opt       *benchOptions
+	opt       *Options
 	root      string
 	base      string // the tools' target dirs are under it
 	self      string // the rbuild executable
@@ -73,49 +68,47 @@ type benchSample struct {
 	sample
 }
 
-// bench runs `rbuild bench`: warm builds, then for every rep and
-// scenario: edit, a timed rebuild by each tool, revert, rebuilds.
-func bench(ctx context.Context, args []string) error {
-	opt, err := parseBenchArgs(args, os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+// Run runs `rbuild bench`: warm builds, then for every rep and scenario:
+// edit, a timed rebuild by each tool, revert, rebuilds.
+func Run(ctx context.Context, opt Options) error {
+	if opt.Reps < 1 {
+		return &usageError{fmt.Errorf("--reps: want at least 1, got %d", opt.Reps)}
+	}
+	if opt.Env == nil {
+		opt.Env = os.Environ()
+	}
+	if opt.Dir == "" {
+		d, err := os.Getwd()
+		if err != nil {
+			return err
 		}
-		return &usageError{err}
+		opt.Dir = d
 	}
-	cwd, err := os.Getwd()
+	root, err := build.FindWorkspaceRoot(opt.Dir, "")
 	if err != nil {
 		return err
 	}
-	root, err := findWorkspaceRoot(cwd, "")
+	_, targetDir, err := build.LocateTargetDir(opt.Dir, opt.Env, "")
 	if err != nil {
 		return err
 	}
-	_, targetDir, err := locateTargetDir(cwd, os.Environ(), "")
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("bench: find the rbuild executable: %w", err)
-	}
-	base := filepath.Join(targetDir, "rbuild-bench", opt.profile)
-	tools, err := parseTools(opt.tools, base, self)
+	base := filepath.Join(targetDir, "rbuild-bench", opt.Profile)
+	tools, err := parseTools(opt.Tools, base, opt.Self, opt.Env)
 	if err != nil {
 		return &usageError{err}
 	}
-	if opt.out == "" {
-		opt.out = filepath.Join(targetDir, "rbuild", "bench")
+	if opt.Out == "" {
+		opt.Out = filepath.Join(targetDir, "rbuild", "bench")
 	}
-	r := &benchRun{opt: opt, root: root, base: base, self: self, tools: tools, progress: os.Stderr,
+	r := &benchRun{opt: &opt, root: root, base: base, self: opt.Self, tools: tools, progress: opt.Progress,
 		ed: &fileEditor{root: root, pending: filepath.Join(targetDir, "rbuild", "bench-pending-edit.json")}}
 	if restored, err := r.ed.restorePending(); err != nil {
 		return err
 	} else if restored != "" {
 		r.say("Restored", restored+" (left edited by an interrupted bench)")
 	}
-	if opt.scenarios != "" {
-		if r.scenarios, err = readScenarios(opt.scenarios, root); err != nil {
+	if opt.Scenarios != "" {
+		if r.scenarios, err = readScenarios(opt.Scenarios, root); err != nil {
 			return err
 		}
 	}
@@ -123,7 +116,7 @@ func bench(ctx context.Context, args []string) error {
 	if err := r.warm(ctx); err != nil {
 		return err
 	}
-	if opt.scenarios == "" {
+	if opt.Scenarios == "" {
 		if err := r.chooseBuiltin(ctx); err != nil {
 			return err
 		}
@@ -135,11 +128,11 @@ func bench(ctx context.Context, args []string) error {
 		return err
 	}
 	rep := r.report()
-	fmt.Print(rep.markdown())
-	if err := rep.write(opt.out); err != nil {
+	fmt.Fprint(opt.Stdout, rep.markdown())
+	if err := rep.write(opt.Out); err != nil {
 		return fmt.Errorf("write bench report: %w", err)
 	}
-	r.say("Wrote", strings.Join(rep.files(opt.out), ", "))
+	r.say("Wrote", strings.Join(rep.files(opt.Out), ", "))
 	return nil
 }
 
@@ -170,32 +163,18 @@ func (r *benchRun) chooseBuiltin(ctx context.Context) error {
 	if rb == nil {
 		// No rbuild among the tools: its plan still needs a build to
 		// read the crate's sources from.
-		rb = &benchTool{Name: "rbuild", rbuild: true, targetDir: filepath.Join(r.base, "rbuild"), self: r.self}
+		rb = &benchTool{Name: "rbuild", rbuild: true, targetDir: filepath.Join(r.base, "rbuild"), self: r.self, baseEnv: r.opt.Env}
 		if _, err := rb.build(ctx, r.root, r.opt.profileArgs()); err != nil {
 			return fmt.Errorf("build to choose the scenarios: %w", err)
 		}
 	}
-	td := rb.targetDir
-	old, had := os.LookupEnv("CARGO_TARGET_DIR")
-	os.Setenv("CARGO_TARGET_DIR", td)
-	defer func() {
-		if had {
-			os.Setenv("CARGO_TARGET_DIR", old)
-		} else {
-			os.Unsetenv("CARGO_TARGET_DIR")
-		}
-	}()
-	args := append([]string{"build", "-q"}, r.opt.profileArgs()...)
-	o, err := parseArgs(args)
-	if err != nil {
-		return err
-	}
-	s, err := newSession(ctx, o)
+	s, err := build.Open(ctx, build.Options{Command: "build", CargoArgs: r.opt.profileArgs(), Quiet: true, Dir: r.opt.Dir,
+		Env: append(slices.Clone(r.opt.Env), "CARGO_TARGET_DIR="+rb.targetDir)})
 	if err != nil {
 		return fmt.Errorf("choose scenarios: %w", err)
 	}
-	defer s.close()
-	crate, scen, err := builtinScenarios(s.plan)
+	defer s.Close()
+	crate, scen, err := builtinScenarios(s.Plan())
 	if err != nil {
 		return err
 	}
@@ -211,7 +190,7 @@ func (r *benchRun) chooseBuiltin(ctx context.Context) error {
 // rebuilds again, untimed, to start the next edit up to date.
 func (r *benchRun) measure(ctx context.Context) error {
 	n := 0
-	for rep := 1; rep <= r.opt.reps; rep++ {
+	for rep := 1; rep <= r.opt.Reps; rep++ {
 		for _, sc := range r.scenarios {
 			n++
 			if err := r.ed.apply(sc.Edit, n); err != nil {
@@ -241,9 +220,3 @@ func (r *benchRun) measure(ctx context.Context) error {
 	}
 	return nil
 }
-
-// usageError is a bad command line: exit status 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }

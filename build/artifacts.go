@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"context"
@@ -15,22 +15,26 @@ import (
 	"sync"
 	"time"
 
+	"rbuild/cache"
 	"rbuild/cargometa"
 	"rbuild/cutoff"
 	"rbuild/executor"
 	"rbuild/graph"
-	"rbuild/cache"
+	"rbuild/internal/atomicfile"
 )
 
 // artifacts connects a build to the per-user artifact cache: which
 // compiles may come from it (cargometa.Cacheable), their keys, restoring
 // outputs instead of running rustc, and storing what rustc made.
 type artifacts struct {
-	store  *cache.Store
-	remote *cache.Remote
-	policy cargometa.CachePolicy
-	limits trimLimits
-	s      *session
+	store     *cache.Store
+	remote    *cache.Remote
+	policy    cargometa.CachePolicy
+	limits    TrimLimits
+	targetDir string
+	plan      *cargometa.Plan
+	hasher    *cutoff.Hasher
+	status    *executor.Status
 
 	toolOnce sync.Once
 	toolID   string
@@ -61,27 +65,28 @@ type cacheInput struct {
 const targetVar = "$TARGET"
 
 // openArtifacts opens the cache the config asks for; nil when disabled.
-func openArtifacts(s *session) (*artifacts, error) {
-	if s.opt.noCache {
+func openArtifacts(cfg *UserConfig, noCache bool, targetDir string, plan *cargometa.Plan, hasher *cutoff.Hasher,
+	status *executor.Status) (*artifacts, error) {
+	if noCache {
 		return nil, nil
 	}
-	cfg := s.user
 	c := &cfg.Cache
-	if !c.enabled() || c.dir() == "" {
+	if !c.IsEnabled() || c.Directory() == "" {
 		return nil, nil
 	}
-	st, err := cache.Open(c.dir())
+	st, err := cache.Open(c.Directory())
 	if err != nil {
 		return nil, err
 	}
-	limits, _ := c.limits()
-	a := &artifacts{store: st, s: s, limits: limits, replace: map[string]bool{}, uploadSem: make(chan struct{}, 4),
+	limits, _ := c.Limits()
+	a := &artifacts{store: st, limits: limits, targetDir: targetDir, plan: plan, hasher: hasher, status: status,
+		replace: map[string]bool{}, uploadSem: make(chan struct{}, 4),
 		policy: cargometa.CachePolicy{BuildScripts: c.BuildScripts, ProcMacros: c.ProcMacros, Deny: c.Deny, Relocatable: c.Relocatable}}
 	if c.Remote.URL != "" {
 		timeout, _ := c.Remote.timeout()
-		warn := func(msg string) { s.status.Verb("warning", msg) }
+		warn := func(msg string) { status.Verb("warning", msg) }
 		if a.remote, err = cache.NewRemote(c.Remote.URL, c.Remote.Mode == "read-only", timeout, warn); err != nil {
-			return nil, fmt.Errorf("config %s: cache.remote.url: %w", cfg.path, err)
+			return nil, fmt.Errorf("config %s: cache.remote.url: %w", cfg.Path, err)
 		}
 	}
 	return a, nil
@@ -92,7 +97,7 @@ func openArtifacts(s *session) (*artifacts, error) {
 // (a reinstalled toolchain of one version still differs there).
 func (a *artifacts) toolchain() string {
 	a.toolOnce.Do(func() {
-		r := a.s.plan.Q.Rustc
+		r := a.plan.Q.Rustc
 		parts := []string{r.VV, r.Sysroot}
 		libs, _ := filepath.Glob(filepath.Join(r.Sysroot, "lib", "rustlib", "*", "lib", "*"))
 		sort.Strings(libs)
@@ -110,7 +115,7 @@ func (a *artifacts) toolchain() string {
 // except the target dir's location, which rustc does not write into them
 // (a compile that reads files from the target dir is not stored).
 func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.Stamp) (string, error) {
-	td := a.s.targetDir
+	td := a.targetDir
 	h := sha256.New()
 	w := func(parts ...string) {
 		for _, p := range parts {
@@ -147,7 +152,7 @@ func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.S
 			if err != nil || d.IsDir() {
 				return nil
 			}
-			st, err := a.s.work.hasher.Refresh(p)
+			st, err := a.hasher.Refresh(p)
 			if err == nil {
 				rel, _ := filepath.Rel(out, p)
 				w("out", rel, st.Hash.String())
@@ -208,8 +213,8 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 		w.setCacheNote(a, note)
 		return nil
 	}
-	depInfo := strings.ReplaceAll(m.DepInfo, targetVar, w.s.targetDir)
-	if err := writeFileAtomic(u.DepInfo, []byte(depInfo)); err != nil {
+	depInfo := strings.ReplaceAll(m.DepInfo, targetVar, art.targetDir)
+	if err := atomicfile.Write(u.DepInfo, []byte(depInfo), 0o644); err != nil {
 		return nil
 	}
 	if remote {
@@ -249,7 +254,7 @@ func (w *work) metaMismatch(m *cacheMeta, env []string) string {
 // the artifact and differ per target dir).
 func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	art, u := w.art, unitOf(a)
-	td := w.s.targetDir + string(filepath.Separator)
+	td := art.targetDir + string(filepath.Separator)
 	m := cacheMeta{Unit: actionLabel(a), EnvDeps: rec.EnvDeps}
 	for _, in := range rec.Inputs {
 		if strings.HasPrefix(in.Path, td) {
@@ -259,7 +264,7 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 		m.Inputs = append(m.Inputs, cacheInput{Path: in.Path, Hash: in.Hash})
 	}
 	for _, d := range rec.EnvDeps {
-		if strings.Contains(d.Value, w.s.targetDir) {
+		if strings.Contains(d.Value, art.targetDir) {
 			w.setCacheNote(a, "not stored: it reads "+d.Name+", a path in the target dir")
 			return
 		}
@@ -268,7 +273,7 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	if err != nil {
 		return
 	}
-	m.DepInfo = strings.ReplaceAll(string(di), w.s.targetDir, targetVar)
+	m.DepInfo = strings.ReplaceAll(string(di), art.targetDir, targetVar)
 	meta, err := json.Marshal(&m)
 	if err != nil {
 		return
@@ -278,7 +283,7 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	art.mu.Unlock()
 	e, err := art.store.Publish(key, cacheOutputs(u), meta, replace)
 	if err != nil {
-		w.s.status.Verb("warning", fmt.Sprintf("artifact cache: %v", err))
+		art.status.Verb("warning", fmt.Sprintf("artifact cache: %v", err))
 		return
 	}
 	art.mu.Lock()
@@ -289,12 +294,6 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	}
 }
 
-func (w *work) setCacheNote(a *graph.Action, note string) {
-	w.mu.Lock()
-	w.explain[a.ID].Cache = note
-	w.mu.Unlock()
-}
-
 func (art *artifacts) markReplace(key string) {
 	art.mu.Lock()
 	art.replace[key] = true
@@ -303,13 +302,39 @@ func (art *artifacts) markReplace(key string) {
 
 // corrupt reports an entry that failed its checks; it is already dropped.
 func (art *artifacts) corrupt(u *cargometa.Unit, err error) {
-	art.s.status.Verb("warning", fmt.Sprintf("artifact cache: dropped the entry for %s (%v); compiling it", u.Label, err))
+	art.status.Verb("warning", fmt.Sprintf("artifact cache: dropped the entry for %s (%v); compiling it", u.Label, err))
 }
 
 // finish waits for uploads and trims the cache if it grew past its mark.
 func (art *artifacts) finish(ctx context.Context) {
 	art.uploads.Wait()
 	if art.stored > 0 {
-		art.store.Trim(ctx, art.limits.high, art.limits.low)
+		art.store.Trim(ctx, art.limits.High, art.limits.Low)
 	}
+}
+
+func (art *artifacts) remoteHitCount() int {
+	art.mu.Lock()
+	defer art.mu.Unlock()
+	return art.remoteHits
+}
+
+// offerCache lets the artifact cache make a's outputs if a may come from
+// it, and says in the explanation why not otherwise.
+func (w *work) offerCache(a *graph.Action, c *cargometa.Command, deps []cutoff.Stamp, cmd *executor.Cmd) {
+	ok, why := w.plan.Cacheable(unitOf(a), w.art.policy)
+	if !ok {
+		w.setCacheNote(a, "not cached: "+why)
+		return
+	}
+	key, err := w.art.key(unitOf(a), c, deps)
+	if err != nil {
+		w.setCacheNote(a, "not cached: "+err.Error())
+		return
+	}
+	w.mu.Lock()
+	w.cacheKeys[a.ID] = key
+	w.mu.Unlock()
+	env := cmd.Env
+	cmd.Fetch = func(ctx context.Context) *executor.Result { return w.fetch(ctx, a, key, env) }
 }

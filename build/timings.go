@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"bytes"
@@ -10,42 +10,43 @@ import (
 	"rbuild/cargometa"
 	"rbuild/executor"
 	"rbuild/graph"
+	"rbuild/internal/atomicfile"
 )
 
 // saveTimings writes what the build's timeline holds: the .ninja_log
 // after every build that ran a process, and with --timings the HTML
 // report, whose path it returns. Neither may fail or hold up the build:
 // a failure is a one-line warning.
-func saveTimings(s *session, w *work) string {
+func (s *Session) saveTimings(w *work) string {
 	tl := w.timeline
 	if tl == nil {
 		return ""
 	}
 	ranAny := tl.RanAny()
-	if !ranAny && !s.opt.timings {
+	if !ranAny && !s.opt.Timings {
 		return ""
 	}
 	tm := tl.Timings(actionLabel, func(p string) string { return cargometa.RelUnder(s.plan.WsRoot, p) })
-	tm.Command = "rbuild " + graph.ShellQuote(os.Args[1:])
-	tm.Setup = tm.Started.Sub(s.started)
+	tm.Command = "rbuild " + graph.ShellQuote(s.opt.CommandLine)
+	tm.Setup = tm.Started.Sub(s.opt.Started)
 	tm.Wall = time.Since(tm.Started)
-	tm.Jobs = s.opt.jobs
+	tm.Jobs = s.opt.Jobs
 	if ranAny {
 		var b bytes.Buffer
 		err := executor.WriteNinjaLog(&b, tm)
 		if err == nil {
-			err = writeFileAtomic(filepath.Join(s.plan.RbuildDir, ".ninja_log"), b.Bytes())
+			err = atomicfile.Write(filepath.Join(s.plan.RbuildDir, ".ninja_log"), b.Bytes(), 0o644)
 		}
 		if err != nil {
-			s.status.Verb("warning", fmt.Sprintf("write .ninja_log: %v", err))
+			s.opt.Status.Verb("warning", fmt.Sprintf("write .ninja_log: %v", err))
 		}
 	}
-	if !s.opt.timings {
+	if !s.opt.Timings {
 		return ""
 	}
 	path, err := writeTimingReport(filepath.Join(s.plan.RbuildDir, "timings"), tm)
 	if err != nil {
-		s.status.Verb("warning", fmt.Sprintf("write timing report: %v", err))
+		s.opt.Status.Verb("warning", fmt.Sprintf("write timing report: %v", err))
 		return ""
 	}
 	return path
@@ -84,12 +85,5 @@ func writeTimingReport(dir string, tm *executor.Timings) (string, error) {
 			return "", err
 		}
 		return path, nil
-	}
-}
-
-// announceTimingReport prints where the report is, as cargo does.
-func announceTimingReport(s *session, path string) {
-	if path != "" && !s.opt.quiet {
-		s.status.Verb("Timing", "report saved to "+path)
 	}
 }

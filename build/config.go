@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"fmt"
@@ -11,15 +11,16 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// userConfig is rbuild's own config file (README "Configuration"):
+// UserConfig is rbuild's own config file (README "Configuration"):
 // $RBUILD_CONFIG, else $XDG_CONFIG_HOME/rbuild/config.toml, else
 // ~/.config/rbuild/config.toml. A missing file means the defaults.
-type userConfig struct {
-	Cache cacheConfig `toml:"cache"`
-	path  string
+type UserConfig struct {
+	Cache CacheConfig `toml:"cache"`
+	Path  string      `toml:"-"`
 }
 
-type cacheConfig struct {
+// CacheConfig is the [cache] table: the per-user artifact cache.
+type CacheConfig struct {
 	Enabled *bool  `toml:"enabled"`
 	Dir     string `toml:"dir"`
 	// MaxSize is the high-water mark of the automatic trim, TrimTo where
@@ -34,10 +35,13 @@ type cacheConfig struct {
 	// so registry crates built on them are shared between checkouts.
 	Relocatable bool         `toml:"relocatable"`
 	Deny        []string     `toml:"deny"`
-	Remote      remoteConfig `toml:"remote"`
+	Remote      RemoteConfig `toml:"remote"`
+	// getenv reads the environment the config was loaded in.
+	getenv func(string) string
 }
 
-type remoteConfig struct {
+// RemoteConfig is the [cache.remote] table.
+type RemoteConfig struct {
 	URL     string `toml:"url"`
 	Mode    string `toml:"mode"` // read-write (default) or read-only
 	Timeout string `toml:"timeout"`
@@ -48,11 +52,11 @@ const (
 	defaultRemoteTimeout = 10 * time.Second
 )
 
-func configPath() string {
-	if p := os.Getenv("RBUILD_CONFIG"); p != "" {
+func configPath(getenv func(string) string) string {
+	if p := getenv("RBUILD_CONFIG"); p != "" {
 		return p
 	}
-	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
 		return filepath.Join(d, "rbuild", "config.toml")
 	}
 	if h, err := os.UserHomeDir(); err == nil {
@@ -61,38 +65,44 @@ func configPath() string {
 	return ""
 }
 
-// loadUserConfig reads the config file; unknown keys are errors, so a typo
-// does not silently leave the cache misconfigured.
-func loadUserConfig() (*userConfig, error) {
-	c := &userConfig{path: configPath()}
-	if c.path == "" {
+// LoadUserConfig reads the config file named by the environment getenv
+// reads; unknown keys are errors, so a typo does not silently leave the
+// cache misconfigured.
+func LoadUserConfig(getenv func(string) string) (*UserConfig, error) {
+	return loadUserConfig(getenv)
+}
+
+func loadUserConfig(getenv func(string) string) (*UserConfig, error) {
+	c := &UserConfig{Path: configPath(getenv)}
+	c.Cache.getenv = getenv
+	if c.Path == "" {
 		return c, nil
 	}
-	md, err := toml.DecodeFile(c.path, c)
+	md, err := toml.DecodeFile(c.Path, c)
 	if os.IsNotExist(err) {
 		return c, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", c.path, err)
+		return nil, fmt.Errorf("config %s: %w", c.Path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("config %s: unknown key %q", c.path, und[0].String())
+		return nil, fmt.Errorf("config %s: unknown key %q", c.Path, und[0].String())
 	}
-	if _, err := c.Cache.limits(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", c.path, err)
+	if _, err := c.Cache.Limits(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", c.Path, err)
 	}
 	if m := c.Cache.Remote.Mode; m != "" && m != "read-write" && m != "read-only" {
-		return nil, fmt.Errorf("config %s: cache.remote.mode must be read-write or read-only, not %q", c.path, m)
+		return nil, fmt.Errorf("config %s: cache.remote.mode must be read-write or read-only, not %q", c.Path, m)
 	}
 	if _, err := c.Cache.Remote.timeout(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", c.path, err)
+		return nil, fmt.Errorf("config %s: %w", c.Path, err)
 	}
 	return c, nil
 }
 
-// enabled: RBUILD_CACHE=off|on overrides the file; on by default.
-func (c *cacheConfig) enabled() bool {
-	switch strings.ToLower(os.Getenv("RBUILD_CACHE")) {
+// IsEnabled: RBUILD_CACHE=off|on overrides the file; on by default.
+func (c *CacheConfig) IsEnabled() bool {
+	switch strings.ToLower(c.getenv("RBUILD_CACHE")) {
 	case "0", "off", "false", "no":
 		return false
 	case "1", "on", "true", "yes":
@@ -101,41 +111,43 @@ func (c *cacheConfig) enabled() bool {
 	return c.Enabled == nil || *c.Enabled
 }
 
-// dir is where the artifact cache lives: cache.dir, else the per-user
+// Directory is where the artifact cache lives: cache.dir, else the per-user
 // cache dir ($RBUILD_CACHE_DIR or ~/.cache/rbuild).
-func (c *cacheConfig) dir() string {
+func (c *CacheConfig) Directory() string {
 	if c.Dir != "" {
 		return expandHome(c.Dir)
 	}
-	if d := userCacheDir(); d != "" {
+	if d := userCacheDir(c.getenv); d != "" {
 		return filepath.Join(d, "artifacts")
 	}
 	return ""
 }
 
-type trimLimits struct{ high, low int64 }
+// TrimLimits are the automatic trim's marks: above High, trim to Low.
+type TrimLimits struct{ High, Low int64 }
 
-func (c *cacheConfig) limits() (trimLimits, error) {
-	l := trimLimits{high: defaultMaxSize}
+// Limits reads max-size and trim-to.
+func (c *CacheConfig) Limits() (TrimLimits, error) {
+	l := TrimLimits{High: defaultMaxSize}
 	var err error
 	if c.MaxSize != "" {
-		if l.high, err = parseSize(c.MaxSize); err != nil {
+		if l.High, err = ParseSize(c.MaxSize); err != nil {
 			return l, fmt.Errorf("cache.max-size: %w", err)
 		}
 	}
-	l.low = l.high / 10 * 8
+	l.Low = l.High / 10 * 8
 	if c.TrimTo != "" {
-		if l.low, err = parseSize(c.TrimTo); err != nil {
+		if l.Low, err = ParseSize(c.TrimTo); err != nil {
 			return l, fmt.Errorf("cache.trim-to: %w", err)
 		}
-		if l.low > l.high {
+		if l.Low > l.High {
 			return l, fmt.Errorf("cache.trim-to (%s) is above cache.max-size", c.TrimTo)
 		}
 	}
 	return l, nil
 }
 
-func (r *remoteConfig) timeout() (time.Duration, error) {
+func (r *RemoteConfig) timeout() (time.Duration, error) {
 	if r.Timeout == "" {
 		return defaultRemoteTimeout, nil
 	}
@@ -155,9 +167,9 @@ func expandHome(p string) string {
 	return p
 }
 
-// parseSize reads "10GiB", "500M", "1.5G", "4096" (bytes). K, M, G and T
+// ParseSize reads "10GiB", "500M", "1.5G", "4096" (bytes). K, M, G and T
 // are powers of 1024, as du and cargo's own GC settings read them.
-func parseSize(s string) (int64, error) {
+func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	num := strings.TrimRightFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
 	unit := strings.ToUpper(strings.TrimSpace(t[len(num):]))
@@ -170,8 +182,8 @@ func parseSize(s string) (int64, error) {
 	return int64(f * mult), nil
 }
 
-// parseAge reads a Go duration, or days and weeks: "30d", "2w", "12h".
-func parseAge(s string) (time.Duration, error) {
+// ParseAge reads a Go duration, or days and weeks: "30d", "2w", "12h".
+func ParseAge(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(t, suffix); ok {
@@ -188,7 +200,7 @@ func parseAge(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func formatSize(n int64) string {
+func FormatSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))

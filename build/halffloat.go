@@ -1,4 +1,4 @@
-package main
+package build
 
 import (
 	"os"
@@ -27,10 +27,10 @@ type halfFloatCheck struct {
 // fall back to exact fingerprints. Read only when something is
 // fingerprinted, so the no-op build never pays for it.
 func (w *work) halfFloatEnabled() bool {
-	h := &w.iface.halfFloat
+	h := &w.halfOnce
 	h.once.Do(func() {
 		seen := map[string]bool{}
-		for _, u := range w.s.plan.Units {
+		for _, u := range w.plan.Units {
 			root := u.J.Target.SrcPath
 			if root == nil || seen[*root] {
 				continue

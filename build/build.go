@@ -1,0 +1,198 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"rbuild/executor"
+	"rbuild/graph"
+	"rbuild/internal/atomicfile"
+)
+
+// Selection is what of the session's graph a Build runs.
+type Selection int
+
+const (
+	// Everything builds the whole graph: what cargo build would.
+	Everything Selection = iota
+	// BuildScripts builds and runs every build script and what they
+	// need, without recording the build (gen bakes their outputs in).
+	BuildScripts
+)
+
+// Result is what one Build did.
+type Result struct {
+	Stats  executor.Stats
+	Counts Counts
+	// Graph is the graph that ran: the session's, or a part of it.
+	Graph *graph.Graph
+	// TimingReport is the HTML report's path, with Options.Timings.
+	TimingReport string
+}
+
+// Counts is what one build did, as its summary line says it. The last
+// build's are kept in target/rbuild/last-build-counts.json (ReadCounts).
+type Counts struct {
+	Compiled int `json:"compiled"`
+	CutOff   int `json:"cut_off"`
+	Relinked int `json:"relinked"`
+	Repaired int `json:"repaired"`
+	Scripts  int `json:"build_scripts_run"`
+	Restored int `json:"restored"`
+	Remote   int `json:"restored_remote"`
+}
+
+// Build runs sel's part of the graph: each action whose inputs changed,
+// each compile a repair needs, nothing else. It returns an error wrapping
+// executor.ErrBuildFailed when an action failed; the Result is filled
+// either way.
+func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
+	g := s.graph
+	if sel == BuildScripts {
+		var runs []graph.ActionID
+		for _, a := range g.Actions {
+			if a.Kind == graph.RunScript {
+				runs = append(runs, a.ID)
+			}
+		}
+		sub, err := g.Subgraph(g.Ancestors(runs))
+		if err != nil {
+			return nil, err
+		}
+		g = sub
+	}
+	parts := workParts{g: g, log: s.log, opt: &s.opt, outputs: s.outputs, history: newDurationHistory(s.opt.getenv),
+		baseEnv: s.opt.Env, steps: ruleSteps{g}}
+	if s.plan != nil {
+		parts.plan, parts.baseEnv = s.plan, s.plan.BaseEnv
+		parts.steps = &unitSteps{g: g, plan: s.plan, outputs: s.outputs, quiet: s.opt.Quiet, started: map[string]bool{}}
+	}
+	w := newWork(parts)
+	if sel == Everything && s.plan != nil {
+		var err error
+		if w.art, err = openArtifacts(s.user, s.opt.NoCache, s.targetDir, s.plan, w.hasher, s.opt.Status); err != nil {
+			return nil, err
+		}
+		w.timeline = executor.NewTimeline(g, time.Now(), s.opt.Timings)
+	}
+	TracePhase("records")
+	eo := executor.Options{Jobs: s.opt.Jobs, KeepGoing: s.opt.KeepGoing, Status: s.opt.Status, Color: s.opt.Color,
+		Verbose: s.opt.Verbose > 0}
+	if s.plan != nil {
+		eo.Cost = w.history.cost
+	}
+	stats, err := executor.Run(ctx, g, w, eo)
+	s.opt.Status.Done()
+	if w.art != nil {
+		w.art.finish(ctx)
+	}
+	w.flushParked()
+	w.history.save()
+	traceCutoffWork()
+	res := &Result{Stats: stats, Graph: g, Counts: w.counts()}
+	if sel != Everything || s.plan == nil {
+		return res, err
+	}
+	TracePhase("execute")
+	if werr := s.writeExplain(w); werr != nil && err == nil {
+		err = werr
+	}
+	TracePhase("explain")
+	res.TimingReport = s.saveTimings(w)
+	if err == nil && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
+		s.writeSnapshot(w, *s.opt.SnapshotKey)
+	}
+	return res, err
+}
+
+func (w *work) counts() Counts {
+	c := w.cut.snapshotCounts()
+	if w.art != nil {
+		c.Remote = w.art.remoteHitCount()
+	}
+	return c
+}
+
+// Summary is the last line of a build that did something:
+// "rbuild: 1 compiled, 5 cut off, 2 relinked in 1.2s".
+func (c Counts) Summary(took time.Duration) string {
+	s := fmt.Sprintf("rbuild: %d compiled, %d cut off, %d relinked", c.Compiled, c.CutOff, c.Relinked)
+	if c.Repaired > 0 {
+		s += fmt.Sprintf(", %d repaired", c.Repaired)
+	}
+	if c.Restored > 0 {
+		s += fmt.Sprintf(", %d restored from cache", c.Restored)
+	}
+	if c.Scripts > 0 {
+		s += fmt.Sprintf(", %d build scripts run", c.Scripts)
+	}
+	return s + fmt.Sprintf(" in %.2fs", took.Seconds())
+}
+
+func explainPath(targetDir string) string {
+	return filepath.Join(targetDir, "rbuild", "last-build.json")
+}
+
+// countsPath holds the counts of the last build, which `rbuild bench` reads.
+func countsPath(targetDir string) string {
+	return filepath.Join(targetDir, "rbuild", "last-build-counts.json")
+}
+
+func (s *Session) writeExplain(w *work) error {
+	w.mu.Lock()
+	data, err := json.MarshalIndent(w.explain, "", " ")
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(explainPath(s.targetDir), data, 0o644); err != nil {
+		return err
+	}
+	if data, err = json.Marshal(w.counts()); err != nil {
+		return err
+	}
+	return atomicfile.Write(countsPath(s.targetDir), data, 0o644)
+}
+
+// ReadExplain reads what the last build in targetDir said of each action.
+func ReadExplain(targetDir string) ([]ExplainEntry, error) {
+	data, err := os.ReadFile(explainPath(targetDir))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no build to explain yet in %s (run `rbuild build` first)", targetDir)
+		}
+		return nil, err
+	}
+	var entries []ExplainEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, fmt.Errorf("read %s: %w", explainPath(targetDir), err)
+	}
+	return entries, nil
+}
+
+// ReadCounts reads what the last build in targetDir did, if it began at
+// or after since. A build that found its no-op snapshot valid writes
+// nothing: it did nothing.
+func ReadCounts(targetDir string, since time.Time) (Counts, error) {
+	path := countsPath(targetDir)
+	st, err := os.Stat(path)
+	if err != nil {
+		return Counts{}, fmt.Errorf("no build counts: %w", err)
+	}
+	var c Counts
+	if st.ModTime().Before(since) {
+		return c, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("read %s: %w", path, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,106 @@
+package build
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/zeebo/xxh3"
+
+	"rbuild/cargometa"
+	"rbuild/internal/atomicfile"
+)
+
+// query returns cargo's unit graph and metadata, from the cache when no file
+// or variable that could change cargo's answer has changed since. The
+// cache is kept in the target dir and, per user, under RBUILD_CACHE_DIR:
+// cargo's answer does not depend on target/, so a clean build (target/
+// deleted) starts its first rustc without waiting for cargo.
+func (s *Session) query() (*cargometa.Query, error) {
+	req := &cargometa.Request{Command: s.opt.Command, Args: s.opt.CargoArgs, FeatureArgs: s.opt.FeatureArgs,
+		Cwd: s.opt.Dir, Env: s.opt.Env, UnitGraphFile: s.opt.UnitGraphFile}
+	envKey := cargometa.EnvKey(req)
+	key := xxh3.HashString128(envKey).Bytes()
+	name := fmt.Sprintf("%x.json", key[:12])
+	cache := filepath.Join(s.targetDir, "rbuild", "query", name)
+	s.queryFile = cache
+	var userCache string
+	if dir := userCacheDir(s.opt.getenv); dir != "" {
+		userCache = filepath.Join(dir, "query", name)
+	}
+	for _, f := range []string{cache, userCache} {
+		if f == "" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == envKey && !anyChanged(q.Stamps) {
+			if f != cache {
+				atomicfile.Write(cache, data, 0o644)
+			}
+			return q, nil
+		}
+	}
+	q, err := cargometa.RunQuery(req, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if data, err := q.Encode(); err == nil {
+		atomicfile.Write(cache, data, 0o644)
+		if userCache != "" && atomicfile.Write(userCache, data, 0o644) == nil {
+			pruneOldest(filepath.Dir(userCache), userQueryCap)
+		}
+	}
+	return q, nil
+}
+
+// userQueryCap bounds the per-user query cache: one entry per workspace,
+// command line and environment, the least recently written go first.
+const userQueryCap = 64
+
+func pruneOldest(dir string, keep int) {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) <= keep {
+		return
+	}
+	type aged struct {
+		path string
+		mod  time.Time
+	}
+	var files []aged
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			files = append(files, aged{filepath.Join(dir, e.Name()), info.ModTime()})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
+	for _, f := range files[min(keep, len(files)):] {
+		os.Remove(f.path)
+	}
+}
+
+func anyChanged(stamps []cargometa.Stamp) bool {
+	for _, st := range stamps {
+		if st.Changed() {
+			return true
+		}
+	}
+	return false
+}
+
+// userCacheDir is where per-user state lives: $RBUILD_CACHE_DIR, else the
+// platform cache dir (~/.cache/rbuild).
+func userCacheDir(getenv func(string) string) string {
+	if d := getenv("RBUILD_CACHE_DIR"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "rbuild")
+}
