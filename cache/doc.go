@@ -24,6 +24,14 @@
 //     mismatch drops the entry (ErrCorrupt) instead of using it.
 //   - Last use is the mtime of entry.json, refreshed at most hourly.
 //
+// The local Store, the Remote and Tiered (the store with the remote
+// behind it) are each a Tier: Get an entry's files and meta by key, Put
+// one. One conformance suite holds all of them to that contract. Tiered is
+// what a build uses: a local miss is filled from the remote into a local
+// entry (a blob named MetaBlob carries the meta), and what is published
+// locally is uploaded in the background, blobs before the action result
+// that names them; Wait at the build's end lets the uploads finish.
+//
 // What it must not do: decide what may be cached or compute keys. Keys and
 // the entry's Meta are the caller's; this package stores and checks bytes.
 package cache
