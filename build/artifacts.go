@@ -27,8 +27,7 @@ import (
 // compiles may come from it (cargometa.Cacheable), their keys, restoring
 // outputs instead of running rustc, and storing what rustc made.
 type artifacts struct {
-	store     *cache.Store
-	remote    *cache.Remote
+	tiers     *cache.Tiered
 	policy    cargometa.CachePolicy
 	limits    TrimLimits
 	targetDir string
@@ -43,8 +42,6 @@ type artifacts struct {
 	remoteHits int
 	stored     int
 	replace    map[string]bool // keys whose entry did not match: store over it
-	uploads    sync.WaitGroup
-	uploadSem  chan struct{}
 }
 
 // cacheMeta is what an entry records beyond its files: what the compile
@@ -79,16 +76,18 @@ func openArtifacts(cfg *UserConfig, noCache bool, targetDir string, plan *cargom
 		return nil, err
 	}
 	limits, _ := c.Limits()
-	a := &artifacts{store: st, limits: limits, targetDir: targetDir, plan: plan, hasher: hasher, status: status,
-		replace: map[string]bool{}, uploadSem: make(chan struct{}, 4),
-		policy: cargometa.CachePolicy{BuildScripts: c.BuildScripts, ProcMacros: c.ProcMacros, Deny: c.Deny, Relocatable: c.Relocatable}}
+	a := &artifacts{limits: limits, targetDir: targetDir, plan: plan, hasher: hasher, status: status,
+		replace: map[string]bool{},
+		policy:  cargometa.CachePolicy{BuildScripts: c.BuildScripts, ProcMacros: c.ProcMacros, Deny: c.Deny, Relocatable: c.Relocatable}}
+	var remote *cache.Remote
 	if c.Remote.URL != "" {
 		timeout, _ := c.Remote.timeout()
 		warn := func(msg string) { status.Verb("warning", msg) }
-		if a.remote, err = cache.NewRemote(c.Remote.URL, c.Remote.Mode == "read-only", timeout, warn); err != nil {
+		if remote, err = cache.NewRemote(c.Remote.URL, c.Remote.Mode == "read-only", timeout, warn); err != nil {
 			return nil, fmt.Errorf("config %s: cache.remote.url: %w", cfg.Path, err)
 		}
 	}
+	a.tiers = cache.NewTiered(st, remote)
 	return a, nil
 }
 
@@ -178,12 +177,7 @@ func cacheOutputs(u *cargometa.Unit) map[string]string {
 func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []string) *executor.Result {
 	art, u := w.art, unitOf(a)
 	start := time.Now()
-	e, err := art.store.Lookup(key)
-	remote := false
-	if errors.Is(err, cache.ErrMiss) && art.remote != nil && art.remote.Enabled() {
-		e, err = art.fromRemote(ctx, key)
-		remote = err == nil
-	}
+	e, remote, err := art.tiers.Lookup(ctx, key)
 	if err != nil {
 		note := "miss: stored after compiling"
 		if errors.Is(err, cache.ErrCorrupt) {
@@ -204,7 +198,7 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 		w.setCacheNote(a, "entry does not match ("+why+"): compiled and stored again")
 		return nil
 	}
-	if err := art.store.Materialize(e, cacheOutputs(u)); err != nil {
+	if err := art.tiers.Store().Materialize(e, cacheOutputs(u)); err != nil {
 		note := "restore failed: compiled and stored again"
 		if errors.Is(err, cache.ErrCorrupt) {
 			art.corrupt(u, err)
@@ -281,7 +275,7 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	art.mu.Lock()
 	replace := art.replace[key]
 	art.mu.Unlock()
-	e, err := art.store.Publish(key, cacheOutputs(u), meta, replace)
+	_, err = art.tiers.Publish(key, cacheOutputs(u), meta, replace)
 	if err != nil {
 		art.status.Verb("warning", fmt.Sprintf("artifact cache: %v", err))
 		return
@@ -289,9 +283,6 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
 	art.mu.Lock()
 	art.stored++
 	art.mu.Unlock()
-	if e != nil && art.remote != nil && !art.remote.ReadOnly() {
-		art.upload(key, e, meta)
-	}
 }
 
 func (art *artifacts) markReplace(key string) {
@@ -307,9 +298,9 @@ func (art *artifacts) corrupt(u *cargometa.Unit, err error) {
 
 // finish waits for uploads and trims the cache if it grew past its mark.
 func (art *artifacts) finish(ctx context.Context) {
-	art.uploads.Wait()
+	art.tiers.Wait()
 	if art.stored > 0 {
-		art.store.Trim(ctx, art.limits.High, art.limits.Low)
+		art.tiers.Store().Trim(ctx, art.limits.High, art.limits.Low)
 	}
 }
 
