@@ -155,10 +155,7 @@ func crateSources(p *cargometa.Plan, u *cargometa.Unit) ([]string, error) {
 	dir := filepath.Dir(u.Pkg.ManifestPath) + string(filepath.Separator)
 	cwd, _ := p.CompileDir(u)
 	var out []string
-	for _, f := range di.Files {
-		if !filepath.IsAbs(f) {
-			f = filepath.Join(cwd, f)
-		}
+	for _, f := range di.Paths(cwd) {
 		if strings.HasSuffix(f, ".rs") && strings.HasPrefix(f, dir) && !slices.Contains(out, f) {
 			out = append(out, f)
 		}

@@ -19,11 +19,9 @@ func (s *Session) GenSources(g *graph.Graph) []string {
 	for _, st := range s.plan.Q.Stamps {
 		switch filepath.Base(st.Path) {
 		case "lib.rs", "main.rs", "build.rs":
-			if !st.Dir {
-				continue
-			}
+			continue
 		}
-		if !st.Missing {
+		if st.Size >= 0 {
 			set[st.Path] = true
 		}
 	}

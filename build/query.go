@@ -10,6 +10,7 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"rbuild/cargometa"
+	"rbuild/cutoff"
 	"rbuild/internal/atomicfile"
 )
 
@@ -83,7 +84,7 @@ func pruneOldest(dir string, keep int) {
 	}
 }
 
-func anyChanged(stamps []cargometa.Stamp) bool {
+func anyChanged(stamps []cutoff.Stamp) bool {
 	for _, st := range stamps {
 		if st.Changed() {
 			return true

@@ -12,10 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"rbuild/internal/atomicfile"
 )
 
 var (
@@ -229,42 +230,34 @@ func (r *Remote) GetBlob(ctx context.Context, d Digest, dst string) error {
 
 // download streams an accepted blob response into a temp file beside dst and
 // renames it into place once verified.
-func (r *Remote) download(resp *http.Response, what string, d Digest, dst string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".rbuild-tmp-*")
-	if err != nil {
-		return fmt.Errorf("remote cache: downloading %s: %w", d, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+func (r *Remote) download(resp *http.Response, what string, d Digest, dst string) error {
+	// fillErr keeps the check's own error (a fault turns the remote off),
+	// not the file writer's wrapping of it.
+	var fillErr error
+	err := atomicfile.WriteFunc(dst, 0o644, func(w io.Writer) error {
+		h := sha256.New()
+		src := &errReader{r: io.LimitReader(resp.Body, d.Size+1)}
+		n, copyErr := io.Copy(io.MultiWriter(w, h), src)
+		switch {
+		case src.err != nil:
+			fillErr = r.readFault(resp, what, n, d.Size, src.err)
+		case copyErr != nil:
+			fillErr = fmt.Errorf("remote cache: downloading %s to %s: %w", d, dst, copyErr)
+		case n < d.Size:
+			fillErr = r.fault(fmt.Sprintf("%s: truncated body (got %d of %d bytes)", what, n, d.Size), nil)
+		case n > d.Size:
+			fillErr = r.fault(fmt.Sprintf("%s: body is longer than the expected %d bytes", what, d.Size), nil)
+		default:
+			if got := hex.EncodeToString(h.Sum(nil)); got != d.Hash {
+				fillErr = r.fault(fmt.Sprintf("%s: body has SHA-256 %s", what, got), nil)
+			}
 		}
-	}()
-	h := sha256.New()
-	src := &errReader{r: io.LimitReader(resp.Body, d.Size+1)}
-	n, copyErr := io.Copy(io.MultiWriter(tmp, h), src)
-	if src.err != nil {
-		return r.readFault(resp, what, n, d.Size, src.err)
+		return fillErr
+	})
+	if fillErr != nil {
+		return fillErr
 	}
-	if copyErr != nil {
-		return fmt.Errorf("remote cache: downloading %s to %s: %w", d, dst, copyErr)
-	}
-	switch {
-	case n < d.Size:
-		return r.fault(fmt.Sprintf("%s: truncated body (got %d of %d bytes)", what, n, d.Size), nil)
-	case n > d.Size:
-		return r.fault(fmt.Sprintf("%s: body is longer than the expected %d bytes", what, d.Size), nil)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != d.Hash {
-		return r.fault(fmt.Sprintf("%s: body has SHA-256 %s", what, got), nil)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("remote cache: downloading %s: %w", d, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("remote cache: downloading %s: %w", d, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	if err != nil {
 		return fmt.Errorf("remote cache: downloading %s: %w", d, err)
 	}
 	return nil

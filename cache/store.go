@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"rbuild/internal/atomicfile"
 )
 
 var (
@@ -329,12 +331,7 @@ func (s *Store) ApproxSize() int64 {
 }
 
 func writeSize(root string, n int64) {
-	tmp := filepath.Join(root, randName(".size"))
-	if os.WriteFile(tmp, []byte(fmt.Sprint(max(n, 0))), 0o644) == nil {
-		if os.Rename(tmp, filepath.Join(root, "size")) != nil {
-			os.Remove(tmp)
-		}
-	}
+	atomicfile.Write(filepath.Join(root, "size"), []byte(fmt.Sprint(max(n, 0))), 0o644)
 }
 
 func dirSize(dir string) int64 {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"rbuild/cutoff"
+
 	"golang.org/x/sync/errgroup"
 )
 
@@ -33,7 +35,7 @@ type Query struct {
 	Rustc     *RustcInfo
 	Manifests map[string]*ManifestFacts // by package id
 	Workspace *WorkspaceFacts
-	Stamps    []Stamp // files whose change invalidates the query
+	Stamps    []cutoff.Stamp // files whose change invalidates the query
 	EnvKey    string
 }
 
@@ -220,7 +222,7 @@ func EnvKey(req *Request) string {
 // collectStamps lists the files whose change may change cargo's answer:
 // manifests, the lockfile, config files (present or not), toolchain files,
 // the rustc binary, and target auto-discovery directories of path packages.
-func (q *Query) collectStamps(cfg *Config, req *Request) ([]Stamp, error) {
+func (q *Query) collectStamps(cfg *Config, req *Request) ([]cutoff.Stamp, error) {
 	paths := append([]string{}, cfg.Files...)
 	root := q.Meta.WorkspaceRoot
 	paths = append(paths, filepath.Join(root, "Cargo.lock"), filepath.Join(root, "Cargo.toml"),
@@ -240,14 +242,14 @@ func (q *Query) collectStamps(cfg *Config, req *Request) ([]Stamp, error) {
 			dirs = append(dirs, filepath.Join(dir, d))
 		}
 	}
-	var stamps []Stamp
+	var stamps []cutoff.Stamp
 	seen := map[string]bool{}
 	for _, p := range paths {
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
-		s, err := StampFile(p)
+		s, err := cutoff.StampPath(p)
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +260,11 @@ func (q *Query) collectStamps(cfg *Config, req *Request) ([]Stamp, error) {
 			continue
 		}
 		seen[d] = true
-		stamps = append(stamps, StampDir(d))
+		s, err := cutoff.StampPath(d)
+		if err != nil {
+			s = cutoff.Stamp{Path: d, Size: -1} // unlistable: any change of that makes cargo's answer differ
+		}
+		stamps = append(stamps, s)
 	}
 	return stamps, nil
 }

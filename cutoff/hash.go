@@ -93,22 +93,61 @@ func (h *Hasher) Refresh(path string) (Stamp, error) {
 	h.mu.Unlock()
 	if ok && k.Size == s.Size && k.Mtime == s.Mtime {
 		s.Hash = k.Hash
-	} else if st.IsDir() {
-		// A directory (rerun-if-changed may name one) is its listing: a file
-		// appearing or vanishing changes it; the files are stamped themselves.
-		if s.Hash, err = hashDir(path); err != nil {
-			return Stamp{}, err
-		}
 	} else {
-		if s.Hash, err = hashFile(path); err != nil {
+		if s.Hash, err = hashPath(path, st.IsDir()); err != nil {
 			return Stamp{}, err
 		}
-		h.mu.Lock()
-		h.Hashed++
-		h.mu.Unlock()
+		if !st.IsDir() {
+			h.mu.Lock()
+			h.Hashed++
+			h.mu.Unlock()
+		}
 	}
 	h.store(s)
 	return s, nil
+}
+
+// StampPath stamps a path as it is now, trusting nothing remembered.
+func StampPath(path string) (Stamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return Stamp{Path: path, Size: -1}, nil
+		}
+		return Stamp{}, fmt.Errorf("stat %s: %w", path, err)
+	}
+	s := Stamp{Path: path, Size: st.Size(), Mtime: st.ModTime().UnixNano()}
+	s.Hash, err = hashPath(path, st.IsDir())
+	return s, err
+}
+
+// Changed tells whether the path differs from its stamp now. A file with
+// its size and mtime is taken as unchanged; a directory is listed again
+// (its mtime is not trusted to catch every entry that came or went).
+func (s Stamp) Changed() bool {
+	st, err := os.Stat(s.Path)
+	if err != nil {
+		return s.Size >= 0
+	}
+	if s.Size < 0 {
+		return true
+	}
+	if !st.IsDir() && st.Size() == s.Size && st.ModTime().UnixNano() == s.Mtime {
+		return false
+	}
+	h, err := hashPath(s.Path, st.IsDir())
+	return err != nil || h != s.Hash
+}
+
+// hashPath hashes a file's content, or a directory's listing: a
+// rerun-if-changed directory or a target auto-discovery directory changes
+// when an entry appears, vanishes or turns from file into directory; the
+// files in it are stamped themselves where they matter.
+func hashPath(path string, dir bool) (Hash, error) {
+	if dir {
+		return hashDir(path)
+	}
+	return hashFile(path)
 }
 
 // InputStamp stamps a file an action read, after it ran; one modified
@@ -153,6 +192,9 @@ func hashDir(path string) (Hash, error) {
 	names := make([]string, len(entries))
 	for i, e := range entries {
 		names[i] = e.Name()
+		if e.IsDir() {
+			names[i] += "/"
+		}
 	}
 	return HashStrings(names), nil
 }

@@ -26,6 +26,8 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"rbuild/internal/atomicfile"
 )
 
 const snapMagic = "RBSNAP1\n"
@@ -61,11 +63,7 @@ func WriteSnapshot(file string, key [16]byte, paths []string) error {
 	var sum [4]byte
 	binary.LittleEndian.PutUint32(sum[:], crc32.Checksum(b.Bytes(), crcTable))
 	b.Write(sum[:])
-	t := file + ".tmp"
-	if err := os.WriteFile(t, b.Bytes(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(t, file)
+	return atomicfile.Write(file, b.Bytes(), 0o644)
 }
 
 // RemoveSnapshot drops a snapshot, before anything could invalidate it.
