@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"rbuild/executor"
@@ -30,6 +31,12 @@ type Result struct {
 	Counts Counts
 	// Graph is the graph that ran: the session's, or a part of it.
 	Graph *graph.Graph
+	// Verdicts say, per action of Graph (by ID), whether it ran and why:
+	// what `rbuild explain` prints.
+	Verdicts []ExplainEntry
+	// Failed names the actions that were run and did not finish: they
+	// failed, or the build was cancelled under them.
+	Failed []string
 	// TimingReport is the HTML report's path, with Options.Timings.
 	TimingReport string
 }
@@ -93,7 +100,12 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	w.flushParked()
 	w.history.save()
 	traceCutoffWork()
-	res := &Result{Stats: stats, Graph: g, Counts: w.counts()}
+	res := &Result{Stats: stats, Graph: g, Counts: w.counts(), Verdicts: w.verdicts()}
+	for _, a := range g.Actions {
+		if res.Verdicts[a.ID].Ran && !w.cut.isFinished(a.ID) {
+			res.Failed = append(res.Failed, res.Verdicts[a.ID].Label)
+		}
+	}
 	if sel != Everything || s.plan == nil {
 		return res, err
 	}
@@ -107,6 +119,12 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		s.writeSnapshot(w, *s.opt.SnapshotKey)
 	}
 	return res, err
+}
+
+func (w *work) verdicts() []ExplainEntry {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.explain)
 }
 
 func (w *work) counts() Counts {

@@ -3,9 +3,11 @@ package build
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,13 +122,47 @@ func TestBuildThroughPackage(t *testing.T) {
 		t.Fatalf("private edit: app printed %q, cargo's %q", got, want)
 	}
 	entries, err := ReadExplain(filepath.Join(ws, "target"))
-	if err != nil || len(entries) != len(res.Graph.Actions) {
-		t.Fatalf("explain: %d entries, %v; want one per action (%d)", len(entries), err, len(res.Graph.Actions))
+	if err != nil || !slices.Equal(entries, res.Verdicts) || len(entries) != len(res.Graph.Actions) {
+		t.Fatalf("explain: %d entries, %v; want the build's %d verdicts, one per action", len(entries), err, len(res.Verdicts))
 	}
 
 	res = buildOnce(t, opt)
 	// Still stale (cut off, not repaired), the three are counted as cut off.
 	if c := res.Counts; res.Stats.Ran != 0 || c.Compiled != 0 || c.Relinked != 0 || c.Repaired != 0 {
 		t.Fatalf("no-op: %+v %+v", res.Stats, res.Counts)
+	}
+}
+
+// A compile error is a failed build: the error wraps
+// executor.ErrBuildFailed and the Result names the failed action.
+func TestBuildReportsFailures(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		t.Skip("no cargo")
+	}
+	ws := chainWorkspace(t)
+	lib := filepath.Join(ws, "b", "src", "lib.rs")
+	src, err := os.ReadFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lib, append(src, []byte("\nfn broken() -> u32 { \"no\" }\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Dir: ws, Env: testEnv(t), Status: executor.NewStatus(&log, false, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	res, err := s.Build(ctx, Everything)
+	if !errors.Is(err, executor.ErrBuildFailed) {
+		t.Fatalf("error %v, want a failed build\n%s", err, log.String())
+	}
+	if res == nil || res.Stats.Failed != 1 || len(res.Failed) != 1 || !strings.HasPrefix(res.Failed[0], "b v0.1.0 (lib") {
+		t.Fatalf("result %+v; want b's compile as the one failure", res)
+	}
+	if !strings.Contains(log.String(), "mismatched types") {
+		t.Errorf("rustc's diagnostic was not reported:\n%s", log.String())
 	}
 }

@@ -286,3 +286,9 @@ func (st *cutoffState) snapshotCounts() Counts {
 	defer st.mu.Unlock()
 	return st.counts
 }
+
+func (st *cutoffState) isFinished(a graph.ActionID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.finished[a]
+}

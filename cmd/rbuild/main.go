@@ -116,12 +116,11 @@ func (e *usageError) Unwrap() error { return e.err }
 // explain prints, for the last build, one line per action: ran and why, or
 // skipped and why. It reads what the build wrote at its decision points.
 func explain(o *options) error {
-	bo := o.buildOptions(nil)
 	cwd, err := os.Getwd()
 	if err != nil {
 		return err
 	}
-	_, targetDir, err := build.LocateTargetDir(cwd, os.Environ(), bo.ManifestPath)
+	_, targetDir, err := build.LocateTargetDir(cwd, os.Environ(), o.manifestPath)
 	if err != nil {
 		return err
 	}
