@@ -92,6 +92,9 @@ func (s *Session) consultedFiles(w *work) []string {
 // writeSnapshot is called, with the target dir still locked, after a
 // build that ran nothing and failed nothing.
 func (s *Session) writeSnapshot(w *work, key [16]byte) {
+	if s.log.CompactIfWorthwhile() != nil {
+		return
+	}
 	dir := filepath.Join(s.targetDir, "rbuild", "noop")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return

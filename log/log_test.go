@@ -278,7 +278,22 @@ func TestCloseCompactsWhenWorthwhile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Compacting early when it is worthwhile leaves Close
+			// nothing to do: the file it leaves is the one closed.
+			if err := l.CompactIfWorthwhile(); err != nil {
+				t.Fatal(err)
+			}
+			early, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if compacted := !os.SameFile(before, early); compacted != tt.wantCompact {
+				t.Errorf("compacted early = %v, want %v", compacted, tt.wantCompact)
+			}
 			closeT(t, l)
+			if after, err := os.Stat(path); err != nil || !os.SameFile(early, after) || after.ModTime() != early.ModTime() {
+				t.Errorf("Close changed the file after CompactIfWorthwhile (%v)", err)
+			}
 			after, err := os.Stat(path)
 			if err != nil {
 				t.Fatal(err)
