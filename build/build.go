@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"rbuild/executor"
 	"rbuild/graph"
-	"rbuild/internal/atomicfile"
 )
 
 // Selection is what of the session's graph a Build runs.
@@ -149,47 +147,6 @@ func (c Counts) Summary(took time.Duration) string {
 		s += fmt.Sprintf(", %d build scripts run", c.Scripts)
 	}
 	return s + fmt.Sprintf(" in %.2fs", took.Seconds())
-}
-
-func explainPath(targetDir string) string {
-	return filepath.Join(targetDir, "rbuild", "last-build.json")
-}
-
-// countsPath holds the counts of the last build, which `rbuild bench` reads.
-func countsPath(targetDir string) string {
-	return filepath.Join(targetDir, "rbuild", "last-build-counts.json")
-}
-
-func (s *Session) writeExplain(w *work) error {
-	w.mu.Lock()
-	data, err := json.MarshalIndent(w.explain, "", " ")
-	w.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.Write(explainPath(s.targetDir), data, 0o644); err != nil {
-		return err
-	}
-	if data, err = json.Marshal(w.counts()); err != nil {
-		return err
-	}
-	return atomicfile.Write(countsPath(s.targetDir), data, 0o644)
-}
-
-// ReadExplain reads what the last build in targetDir said of each action.
-func ReadExplain(targetDir string) ([]ExplainEntry, error) {
-	data, err := os.ReadFile(explainPath(targetDir))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("no build to explain yet in %s (run `rbuild build` first)", targetDir)
-		}
-		return nil, err
-	}
-	var entries []ExplainEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, fmt.Errorf("read %s: %w", explainPath(targetDir), err)
-	}
-	return entries, nil
 }
 
 // ReadCounts reads what the last build in targetDir did, if it began at

@@ -46,15 +46,6 @@ type work struct {
 	cacheKeys map[graph.ActionID]string // compiles the cache may restore or store
 }
 
-// ExplainEntry is what `rbuild explain` says of one action of the last build.
-type ExplainEntry struct {
-	Label  string `json:"label"`
-	Action string `json:"action"`
-	Ran    bool   `json:"ran"`
-	Reason string `json:"reason"`
-	Cache  string `json:"cache,omitempty"` // what the artifact cache did, or why not
-}
-
 // workParts are what a work is made of; Session.Build assembles them.
 type workParts struct {
 	g       *graph.Graph
