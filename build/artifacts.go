@@ -179,12 +179,7 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 	start := time.Now()
 	e, remote, err := art.tiers.Lookup(ctx, key)
 	if err != nil {
-		note := "miss: stored after compiling"
-		if errors.Is(err, cache.ErrCorrupt) {
-			art.corrupt(u, err)
-			note = "corrupt entry dropped: compiled and stored again"
-		}
-		w.setCacheNote(a, note)
+		w.setCacheNote(a, art.failure(u, err, "miss: stored after compiling"))
 		return nil
 	}
 	var m cacheMeta
@@ -199,12 +194,7 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 		return nil
 	}
 	if err := art.tiers.Store().Materialize(e, cacheOutputs(u)); err != nil {
-		note := "restore failed: compiled and stored again"
-		if errors.Is(err, cache.ErrCorrupt) {
-			art.corrupt(u, err)
-			note = "corrupt entry dropped: compiled and stored again"
-		}
-		w.setCacheNote(a, note)
+		w.setCacheNote(a, art.failure(u, err, "restore failed: compiled and stored again"))
 		return nil
 	}
 	depInfo := strings.ReplaceAll(m.DepInfo, targetVar, art.targetDir)
@@ -291,9 +281,14 @@ func (art *artifacts) markReplace(key string) {
 	art.mu.Unlock()
 }
 
-// corrupt reports an entry that failed its checks; it is already dropped.
-func (art *artifacts) corrupt(u *cargometa.Unit, err error) {
+// failure is the explain note for a lookup or restore that failed; a
+// corrupt entry (already dropped by the store) is also reported.
+func (art *artifacts) failure(u *cargometa.Unit, err error, otherwise string) string {
+	if !errors.Is(err, cache.ErrCorrupt) {
+		return otherwise
+	}
 	art.status.Verb("warning", fmt.Sprintf("artifact cache: dropped the entry for %s (%v); compiling it", u.Label, err))
+	return "corrupt entry dropped: compiled and stored again"
 }
 
 // finish waits for uploads and trims the cache if it grew past its mark.
