@@ -172,6 +172,9 @@ func (w *work) symbolsRemoved(a *graph.Action, prev *cutoff.Record, cut []string
 // decideInterface refines a compile's verdict with the cutoff's extra
 // rules. It returns a *executor.Later when the decision must wait.
 func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.Verdict, unknown []graph.ActionID) error {
+	if _, ok := unitStep(a); !ok {
+		return nil // a build plan's invocations: exact early cutoff only, as they are
+	}
 	if w.cut.beginRepair(a.ID) {
 		v.Run, v.Reason = true, "repair: compiled against older dependencies, rustc would reject it (E0460)"
 		return nil

@@ -422,9 +422,6 @@ func (l *Log) worthCompacting() bool {
 	return dead > len(l.live) && l.size > compactMinSize
 }
 
-// Close compacts the log if worthwhile (dead records outnumber live ones and
-// the file exceeds 64 KiB), closes it and releases the lock. The lock is
-// released even if compaction fails.
 // CompactIfWorthwhile compacts now when Close would. A caller that
 // records the log file's state while it holds the lock (the no-op
 // snapshot) calls it first, so that closing changes nothing.
@@ -437,6 +434,9 @@ func (l *Log) CompactIfWorthwhile() error {
 	return l.rewrite(l.live)
 }
 
+// Close compacts the log if worthwhile (dead records outnumber live ones and
+// the file exceeds 64 KiB), closes it and releases the lock. The lock is
+// released even if compaction fails.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
