@@ -69,10 +69,6 @@ func configPath(getenv func(string) string) string {
 // reads; unknown keys are errors, so a typo does not silently leave the
 // cache misconfigured.
 func LoadUserConfig(getenv func(string) string) (*UserConfig, error) {
-	return loadUserConfig(getenv)
-}
-
-func loadUserConfig(getenv func(string) string) (*UserConfig, error) {
 	c := &UserConfig{Path: configPath(getenv)}
 	c.Cache.getenv = getenv
 	if c.Path == "" {

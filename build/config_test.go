@@ -45,14 +45,14 @@ func TestUserConfigErrors(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "config.toml")
 		os.WriteFile(p, []byte(body), 0o644)
 		t.Setenv("RBUILD_CONFIG", p)
-		_, err := loadUserConfig(os.Getenv)
+		_, err := LoadUserConfig(os.Getenv)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: error %v, want one line naming %s and %q", body, err, p, want)
 		}
 	}
 	t.Setenv("RBUILD_CONFIG", filepath.Join(t.TempDir(), "missing.toml"))
 	t.Setenv("RBUILD_CACHE", "") // the suite turns the cache off
-	c, err := loadUserConfig(os.Getenv)
+	c, err := LoadUserConfig(os.Getenv)
 	if err != nil || !c.Cache.IsEnabled() {
 		t.Errorf("a missing config file: %v, enabled %v; want the defaults", err, c != nil && c.Cache.IsEnabled())
 	}

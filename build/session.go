@@ -43,7 +43,7 @@ func Open(ctx context.Context, opt Options) (*Session, error) {
 	if s.cfg, s.targetDir, err = LocateTargetDir(opt.Dir, opt.Env, opt.ManifestPath); err != nil {
 		return nil, err
 	}
-	if s.user, err = loadUserConfig(opt.getenv); err != nil {
+	if s.user, err = LoadUserConfig(opt.getenv); err != nil {
 		return nil, err
 	}
 	TracePhase("config")

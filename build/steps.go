@@ -20,7 +20,6 @@ import (
 // imported build plan (ruleSteps). Everything else — freshness, the
 // command hash, the log, explain records — is one code path for both.
 type steps interface {
-	label(a *graph.Action) string
 	command(a *graph.Action) (*cargometa.Command, error)
 	// products are the outputs the verdict checks and the record keeps:
 	// what the action itself writes, not links to it.
@@ -53,8 +52,6 @@ type unitSteps struct {
 	mu      sync.Mutex
 	started map[string]bool // packages already announced with "Compiling"
 }
-
-func (s *unitSteps) label(a *graph.Action) string { return actionLabel(a) }
 
 func (s *unitSteps) command(a *graph.Action) (*cargometa.Command, error) {
 	u := unitOf(a)
@@ -157,7 +154,8 @@ func isToolchainFile(p *cargometa.Plan, f string) bool {
 	return sys != "" && strings.HasPrefix(f, sys+string(filepath.Separator))
 }
 
-// actionLabel says which unit an action is: "foo v0.1.0 (lib)".
+// actionLabel says which unit an action is, "foo v0.1.0 (lib)", or a
+// build plan's invocation by its own label.
 func actionLabel(a *graph.Action) string {
 	u, ok := unitStep(a)
 	if !ok {
@@ -205,8 +203,6 @@ func targetDescription(u *cargometa.Unit) string {
 
 // ruleSteps are the invocations of a build plan, run as they are.
 type ruleSteps struct{ g *graph.Graph }
-
-func (ruleSteps) label(a *graph.Action) string { return a.Label }
 
 func (ruleSteps) command(a *graph.Action) (*cargometa.Command, error) {
 	r := graph.RuleOf(a)

@@ -65,7 +65,7 @@ func newWork(p workParts) *work {
 		cmds: map[graph.ActionID]*cargometa.Command{}, cacheKeys: map[graph.ActionID]string{},
 		slow: decisionDelayFrom(p.opt.getenv)}
 	for _, a := range p.g.Actions {
-		w.explain[a.ID] = ExplainEntry{Label: p.steps.label(a), Action: a.Name, Reason: "not reached"}
+		w.explain[a.ID] = ExplainEntry{Label: actionLabel(a), Action: a.Name, Reason: "not reached"}
 		if rec, ok := p.log.Get(a.Name); ok {
 			if r, err := cutoff.DecodeRecord(rec.Payload); err == nil {
 				w.prev[a.ID] = r
@@ -108,7 +108,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 			return nil, err
 		}
 		if st.Size < 0 {
-			return nil, fmt.Errorf("%s: input %s is missing", w.steps.label(a), st.Path)
+			return nil, fmt.Errorf("%s: input %s is missing", actionLabel(a), st.Path)
 		}
 		deps = append(deps, st)
 	}
@@ -154,7 +154,7 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	cmd := &executor.Cmd{Argv: c.Argv, Env: env, Dir: c.Dir}
 	w.steps.describe(a, c, cmd)
 	if w.opt.Explain {
-		w.opt.Status.Verb("Explain", w.steps.label(a)+": "+v.Reason)
+		w.opt.Status.Verb("Explain", actionLabel(a)+": "+v.Reason)
 	}
 	if w.opt.Verbose > 0 {
 		w.opt.Status.Verb("Running", "`"+graph.ShellQuote(c.Argv)+"`")
@@ -231,7 +231,7 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 			return err
 		}
 		if st.Size < 0 {
-			return fmt.Errorf("%s: did not produce %s", w.steps.label(a), p)
+			return fmt.Errorf("%s: did not produce %s", actionLabel(a), p)
 		}
 		rec.Outputs = append(rec.Outputs, st)
 	}
