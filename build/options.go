@@ -1,6 +1,7 @@
 package build
 
 import (
+	"io"
 	"os"
 	"runtime"
 	"time"
@@ -47,6 +48,27 @@ type Options struct {
 	// SnapshotKey, when set, lets a build that ran and failed nothing
 	// leave a no-op snapshot under this key (see NoopHolds).
 	SnapshotKey *[16]byte
+
+	// MessageFormat is cargo's --message-format; the zero value is human.
+	MessageFormat MessageFormat
+	// Messages receives cargo's JSON records, one per line, when
+	// MessageFormat.JSON is set (the process's stdout in the CLI).
+	Messages io.Writer
+}
+
+// MessageFormat is cargo's --message-format, after its values were
+// combined: human (zero), short, or json with its three modifiers.
+type MessageFormat struct {
+	JSON bool // records on Messages; everything for people on stderr
+	// Short renders diagnostics in rustc's short form (short,
+	// json-diagnostic-short).
+	Short bool
+	// ANSI keeps rustc's colours in a record's "rendered"
+	// (json-diagnostic-rendered-ansi).
+	ANSI bool
+	// RenderDiagnostics prints diagnostics for people on stderr instead
+	// of as compiler-message records (json-render-diagnostics).
+	RenderDiagnostics bool
 }
 
 func (o *Options) setDefaults() error {
