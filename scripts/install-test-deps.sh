@@ -15,6 +15,9 @@ PKGS=(
   librust-serde-json-dev
   librust-clap-dev
   librust-memchr-dev
+  # cargo_metadata: testdata/msgclient, the real client that parses
+  # --message-format json (cmd/rbuild/msgclient_test.go)
+  librust-cargo-metadata-dev
   # tools: generated rules are built by the real ninja and tup (tup needs
   # FUSE), Graphviz checks the dot output, strace the hermeticity test
   ninja-build
