@@ -52,6 +52,9 @@ type cacheMeta struct {
 	Inputs  []cacheInput    `json:"inputs"`
 	EnvDeps []cutoff.EnvDep `json:"env_deps,omitempty"`
 	DepInfo string          `json:"dep_info"` // the target dir written as $TARGET
+	// Diagnostics are rustc's JSON lines of the compile that made the
+	// entry: a restored unit shows its warnings as a compiled one would.
+	Diagnostics []string `json:"diagnostics,omitempty"`
 }
 
 type cacheInput struct {
@@ -124,7 +127,7 @@ func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.S
 		h.Write([]byte{1})
 	}
 	w("rbuild-artifact-v1", a.toolchain(), u.J.PkgID)
-	w(c.Argv...)
+	w(cargometa.KeyArgv(c.Argv)...)
 	env := slices.Clone(c.Env)
 	sort.Strings(env)
 	w(env...)
@@ -209,7 +212,16 @@ func (w *work) fetch(ctx context.Context, a *graph.Action, key string, env []str
 	} else {
 		w.setCacheNote(a, "restored from the cache")
 	}
-	return &executor.Result{Start: start, End: time.Now()}
+	res := &executor.Result{Start: start, End: time.Now()}
+	for _, line := range m.Diagnostics {
+		if d := executor.ParseRustcLine([]byte(line)); d.Kind == executor.MsgDiagnostic {
+			res.Diagnostics = append(res.Diagnostics, d)
+			if d.Level == "warning" {
+				res.Warnings++
+			}
+		}
+	}
+	return res
 }
 
 // metaMismatch says why an entry was made from other inputs than this
@@ -236,10 +248,13 @@ func (w *work) metaMismatch(m *cacheMeta, env []string) string {
 // store publishes what u's compile just made, unless it read files in
 // the target dir (generated code in OUT_DIR: its path would be baked into
 // the artifact and differ per target dir).
-func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record) {
+func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record, diags []executor.RustcMsg) {
 	art, u := w.art, unitOf(a)
 	td := art.targetDir + string(filepath.Separator)
 	m := cacheMeta{Unit: actionLabel(a), EnvDeps: rec.EnvDeps}
+	for _, d := range diags {
+		m.Diagnostics = append(m.Diagnostics, strings.TrimRight(d.Raw, "\r\n"))
+	}
 	for _, in := range rec.Inputs {
 		if strings.HasPrefix(in.Path, td) {
 			w.setCacheNote(a, "not stored: it reads "+in.Path+" in the target dir")

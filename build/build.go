@@ -78,6 +78,7 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	w := newWork(parts)
 	if sel == Everything && s.plan != nil {
+		w.msgs = newMessages(&s.opt, s.plan.RbuildDir)
 		var err error
 		if w.art, err = openArtifacts(s.user, s.opt.NoCache, s.targetDir, s.plan, w.hasher, s.opt.Status); err != nil {
 			return nil, err
@@ -92,6 +93,9 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	stats, err := executor.Run(ctx, g, w, eo)
 	s.opt.Status.Done()
+	if w.msgs != nil {
+		w.msgs.finished(err == nil)
+	}
 	if w.art != nil {
 		w.art.finish(ctx)
 	}
@@ -113,7 +117,10 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	TracePhase("explain")
 	res.TimingReport = s.saveTimings(w)
-	if err == nil && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
+	// A no-op that must show something (warnings to replay, records)
+	// cannot be skipped by the snapshot.
+	quiet := !w.msgs.replayedAny() && !s.opt.MessageFormat.JSON
+	if err == nil && quiet && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
 		s.writeSnapshot(w, *s.opt.SnapshotKey)
 	}
 	return res, err

@@ -42,7 +42,7 @@ func snapshotFile(targetDir string, key [16]byte) string {
 // made with this key still holds: nothing it consulted changed. A
 // snapshot that does not hold is removed.
 func NoopHolds(opt Options, key [16]byte) bool {
-	if err := opt.setDefaults(); err != nil {
+	if err := opt.setDefaults(); err != nil || opt.MessageFormat.JSON {
 		return false
 	}
 	_, td, err := LocateTargetDir(opt.Dir, opt.Env, opt.ManifestPath)

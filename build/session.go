@@ -77,6 +77,7 @@ func Open(ctx context.Context, opt Options) (*Session, error) {
 		s.plan.EnableInterfaceCutoff()
 	}
 	s.plan.RemapWorkspace = s.user.Cache.Relocatable
+	s.plan.ShortDiagnostics = opt.MessageFormat.Short
 	TracePhase("plan")
 	if s.graph, err = s.plan.Graph(); err != nil {
 		s.Close()

@@ -38,6 +38,9 @@ type work struct {
 	timeline *executor.Timeline
 	// art is the artifact cache (nil: off).
 	art *artifacts
+	// msgs shows diagnostics and writes cargo's records for units (nil
+	// for a build plan, whose rustc output the executor shows as is).
+	msgs *messages
 
 	mu        sync.Mutex
 	explain   []ExplainEntry
@@ -80,7 +83,7 @@ func newWork(p workParts) *work {
 func commandHash(c *cargometa.Command) cutoff.Hash {
 	env := slices.Clone(c.Env)
 	sort.Strings(env)
-	return cutoff.HashStrings(c.Argv, []string{c.Dir}, env, c.Unset)
+	return cutoff.HashStrings(cargometa.KeyArgv(c.Argv), []string{c.Dir}, env, c.Unset)
 }
 
 // isRustcCompile: a compile by rustc of a cargo unit, the only kind of
@@ -132,6 +135,9 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		return nil, l
 	}
 	w.setExplain(a, v.Run, v.Reason)
+	if !v.Run && w.msgs != nil {
+		w.msgs.actionDone(a, unitOf(a), nil, w.outputs)
+	}
 	if !v.Run {
 		// Cut off: the verdict named the dependencies whose unchanged
 		// interface let it skip ("interface of … unchanged").
@@ -153,6 +159,9 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 	}
 	cmd := &executor.Cmd{Argv: c.Argv, Env: env, Dir: c.Dir}
 	w.steps.describe(a, c, cmd)
+	if w.msgs != nil {
+		cmd.Diagnostic = w.msgs.live(a, unitOf(a))
+	}
 	if w.opt.Explain {
 		w.opt.Status.Verb("Explain", actionLabel(a)+": "+v.Reason)
 	}
@@ -225,6 +234,9 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	if err != nil {
 		return err
 	}
+	if w.msgs != nil {
+		w.msgs.actionDone(a, unitOf(a), res, w.outputs)
+	}
 	for _, p := range w.steps.products(a) {
 		st, err := w.hasher.Refresh(p)
 		if err != nil {
@@ -241,7 +253,7 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 	}
 	w.timeline.Ran(a, w.cut.finish(a, compile, res.Restored), res, rec.Cmd)
 	if key != "" && !res.Restored {
-		w.storeArtifacts(a, key, rec)
+		w.storeArtifacts(a, key, rec, res.Diagnostics)
 	}
 	if isRustcCompile(a) && !w.finishInterface(a, rec) {
 		w.cut.park(a, rec)

@@ -59,7 +59,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	if j.Target.Edition == "future" {
 		add("-Z", "unstable-options")
 	}
-	add(srcArg, "--error-format=json", "--json=diagnostic-rendered-ansi,artifacts,future-incompat")
+	add(srcArg, "--error-format=json", p.jsonFlag())
 	if !u.TestMode {
 		for _, t := range j.Target.CrateTypes {
 			add("--crate-type", t)

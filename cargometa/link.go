@@ -14,7 +14,7 @@ import (
 func (p *Plan) LinkCommand(u *Unit, compile *Command) *Command {
 	argv := append([]string{}, p.rustcPrefix(u)...)
 	argv = append(argv, "-Z", "link-only", u.Rlink, "-C", "save-temps",
-		"--error-format=json", "--json=diagnostic-rendered-ansi,artifacts,future-incompat")
+		"--error-format=json", p.jsonFlag())
 	args := rustcArgs(p, u, compile)
 	for i := 0; i < len(args); i++ {
 		a := args[i]

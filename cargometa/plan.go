@@ -39,6 +39,9 @@ type Plan struct {
 	// RemapWorkspace makes path packages' artifacts independent of where
 	// the checkout lives (--remap-path-prefix of the workspace root).
 	RemapWorkspace bool
+	// ShortDiagnostics: rustc renders diagnostics in its short form
+	// (--message-format short); not part of any action's key.
+	ShortDiagnostics bool
 
 	hostCfgs  []Cfg
 	rustflags map[string][]string // per platform

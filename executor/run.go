@@ -40,6 +40,10 @@ type Cmd struct {
 	Text   string
 	What   string // how a failure is described: "could not compile `foo` (lib)"
 	Stdout io.Writer
+	// Diagnostic, if set, receives each of rustc's diagnostics instead of
+	// the status line: the caller decides how it is shown (cargo's JSON
+	// records, or replayed later for a unit that is not recompiled).
+	Diagnostic func(m RustcMsg)
 	// Fetch, if set, may make the action's outputs without running Argv
 	// (the artifact cache). It runs in the action's job slot; a nil result
 	// means run Argv after all, and it must not fail the action.
@@ -52,7 +56,11 @@ type Result struct {
 	Start, End       time.Time
 	Early            time.Time // when the early output was announced (zero if none)
 	Warnings, Errors int
-	Restored         bool // Fetch made the outputs; no process ran
+	// Diagnostics are rustc's diagnostics in the order it gave them,
+	// without its closing counts ("aborting due to", "N warnings
+	// emitted"), which cargo replaces by lines of its own.
+	Diagnostics []RustcMsg
+	Restored    bool // Fetch made the outputs; no process ran
 }
 
 type Options struct {
@@ -392,9 +400,10 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 				events <- event{action: a.ID, file: id, early: true}
 			}
 		case MsgDiagnostic:
-			// Like cargo: rustc's own "aborting due to N errors" is replaced
-			// by the could-not-compile line, and not counted.
-			if strings.HasPrefix(m.Message, "aborting due to") {
+			// Like cargo: rustc's own "aborting due to N errors" and "N
+			// warnings emitted" are replaced by cargo's lines, and not
+			// counted.
+			if isClosingCount(m) {
 				continue
 			}
 			switch {
@@ -403,12 +412,11 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 			case m.Level == "warning":
 				res.Warnings++
 			}
-			if m.Rendered != "" {
-				text := strings.TrimRight(m.Rendered, "\n")
-				if !opt.Color {
-					text = StripANSI(text)
-				}
-				st.Line(text + "\n\n") // cargo leaves a blank line after each
+			res.Diagnostics = append(res.Diagnostics, m)
+			if c.Diagnostic != nil {
+				c.Diagnostic(m)
+			} else {
+				PrintDiagnostic(st, m.Rendered, opt.Color)
 			}
 		case MsgFutureIncompat, MsgSectionTiming:
 		default:
@@ -444,6 +452,9 @@ func describeFailure(c *Cmd, res *Result, werr error, st *Status, opt Options) s
 		default:
 			msg += ": rustc " + exitText(werr)
 		}
+		if res.Warnings > 0 {
+			msg += "; " + countWarnings(res.Warnings) + " emitted"
+		}
 	} else {
 		msg = c.What + ": " + exitText(werr)
 		if tail := lastLines(res.Stdout, 20); tail != "" {
@@ -477,4 +488,37 @@ func lastLines(b []byte, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// isClosingCount: rustc's "aborting due to 2 previous errors" and "3
+// warnings emitted", which cargo drops.
+func isClosingCount(m RustcMsg) bool {
+	return strings.HasPrefix(m.Message, "aborting due to") ||
+		strings.HasSuffix(m.Message, " warning emitted") || strings.HasSuffix(m.Message, " warnings emitted")
+}
+
+// PrintDiagnostic shows one rendered diagnostic as cargo does: its
+// colours only on a colour terminal, a blank line after it.
+func PrintDiagnostic(st *Status, rendered string, color bool) {
+	if rendered == "" {
+		return
+	}
+	text := strings.TrimRight(rendered, "\n")
+	if !color {
+		text = StripANSI(text)
+	}
+	st.Line(text + "\n\n")
+}
+
+// WarningSummary is cargo's line after a unit's warnings, shown with the
+// verb "warning": "`foo` (lib) generated 2 warnings".
+func WarningSummary(subject string, n int) string {
+	return subject + " generated " + countWarnings(n)
+}
+
+func countWarnings(n int) string {
+	if n == 1 {
+		return "1 warning"
+	}
+	return fmt.Sprintf("%d warnings", n)
 }
