@@ -43,10 +43,7 @@ type Query struct {
 // reads the manifests.
 func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	q := &Query{}
-	cargo := lookup(req.Env, "CARGO")
-	if cargo == "" {
-		cargo = "cargo"
-	}
+	cargo := CargoPath(req.Env)
 	var ugData, metaData []byte
 	var g errgroup.Group
 	g.Go(func() error {
@@ -132,6 +129,32 @@ func probeWithFlags(rustc string, cfg *Config, env []string) (*RustcInfo, error)
 	return info, nil
 }
 
+// CargoPath is the cargo rbuild asks: RBUILD_CARGO (set by the command
+// line when CARGO, or cargo on PATH, is rbuild itself, so that asking
+// cargo cannot come back to rbuild), else CARGO, else cargo on PATH.
+func CargoPath(env []string) string {
+	for _, name := range []string{"RBUILD_CARGO", "CARGO"} {
+		if c := lookup(env, name); c != "" {
+			return c
+		}
+	}
+	return "cargo"
+}
+
+// CargoError is a cargo command that failed. Error gives its error lines
+// in short; Stderr is everything cargo printed, as it printed it, for the
+// user.
+type CargoError struct {
+	Args   []string
+	Stderr []byte
+	Code   int // cargo's exit status
+	short  string
+}
+
+func (e *CargoError) Error() string {
+	return fmt.Sprintf("cargo %s failed: %s", e.Args[0], e.short)
+}
+
 func runCargo(cargo string, args []string, cwd string, env []string) ([]byte, error) {
 	cmd := exec.Command(cargo, args...)
 	cmd.Dir = cwd
@@ -158,7 +181,12 @@ func runCargo(cargo string, args []string, cwd string, env []string) ([]byte, er
 		if len(keep) > 8 {
 			keep = keep[:8]
 		}
-		return nil, fmt.Errorf("cargo %s failed: %s", args[0], strings.Join(keep, "\n"))
+		code := 0
+		var xe *exec.ExitError
+		if errors.As(err, &xe) {
+			code = xe.ExitCode()
+		}
+		return nil, &CargoError{Args: args, Stderr: stderr.Bytes(), Code: code, short: strings.Join(keep, "\n")}
 	}
 	return out, nil
 }

@@ -19,16 +19,17 @@ import (
 func (o *options) buildOptions(args []string) build.Options {
 	tty := isatty.IsTerminal(os.Stderr.Fd())
 	color := useColor(o)
-	return build.Options{Command: o.cargoCommand(), CargoArgs: o.cargoArgs, FeatureArgs: o.featureArgs,
+	opt := build.Options{Command: o.cargoCommand(), CargoArgs: o.cargoArgs, FeatureArgs: o.featureArgs,
 		ManifestPath: o.manifestPath, UnitGraphFile: o.unitGraphFile, Jobs: o.jobs, KeepGoing: o.keepGoing,
 		Cutoff: o.cutoff, StrictSpans: o.strictSpans, NoCache: o.noCache, Timings: o.timings, Explain: o.explain,
 		Verbose: o.verbose, Quiet: o.quiet, Status: executor.NewStatus(os.Stderr, tty && !o.quiet, color), Color: color,
-		Started: started, CommandLine: args}
-}
-
-func useColor(o *options) bool {
-	tty := isatty.IsTerminal(os.Stderr.Fd())
-	return o.color == "always" || (o.color == "auto" && tty && os.Getenv("NO_COLOR") == "")
+		Started: started, CommandLine: args, MessageFormat: o.messageFormat}
+	if o.messageFormat.JSON {
+		// Records go to stdout and nothing else does: everything for
+		// people (status, summary, diagnostics) is on stderr.
+		opt.Messages = os.Stdout
+	}
+	return opt
 }
 
 func (o *options) cargoCommand() string {
@@ -49,7 +50,8 @@ func buildCommand(ctx context.Context, o *options, args []string) error {
 	opt := o.buildOptions(args)
 	// The snapshot serves the same invocation only, and only when nothing
 	// asks for every decision (the report needs them).
-	if !o.explain && o.verbose == 0 && !o.timings {
+	// JSON messages need the build's records, which a snapshot does not hold.
+	if !o.explain && o.verbose == 0 && !o.timings && !o.messageFormat.JSON {
 		cwd, _ := os.Getwd()
 		key := build.SnapshotKey(args, os.Environ(), cwd)
 		if build.NoopHolds(opt, key) {

@@ -2,9 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+
+	"rbuild/build"
 )
 
 // options are the parsed command line. Cargo's selection and profile flags
@@ -36,6 +41,8 @@ type options struct {
 	genDir        string // gen --gen-dir
 	buildPlan     string // build --build-plan FILE
 	timings       bool   // --timings: write the HTML timing report
+	messageFormat build.MessageFormat
+	targetDir     string // --target-dir, absolute
 }
 
 // flagSpec says how a cargo flag is passed on.
@@ -57,10 +64,17 @@ var cargoFlags = map[string]flagSpec{
 	"--all-features": {feature: true}, "--no-default-features": {feature: true},
 	"--locked": {feature: true}, "--offline": {feature: true}, "--frozen": {feature: true},
 	"--config": {takesValue: true, feature: true}, "-Z": {takesValue: true, feature: true},
+
+	// Accepted, passed on to cargo.
+	"--ignore-rust-version": {},
 }
 
+// withMessageFormat are the commands that take cargo's --message-format.
+var withMessageFormat = []string{"build", "check", "test", "run"}
+
 func parseArgs(args []string) (*options, error) {
-	o := &options{color: "auto", cutoff: "interface"}
+	o := &options{cutoff: "interface"}
+	var messageFormats []string
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command given")
 	}
@@ -96,17 +110,17 @@ func parseArgs(args []string) (*options, error) {
 			if err != nil {
 				return nil, err
 			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return nil, fmt.Errorf("-j: want a positive number, got %q", v)
+			n, err := parseJobs(v)
+			if err != nil {
+				return nil, err
 			}
 			o.jobs = n
 			continue
 		case "-v", "--verbose":
 			o.verbose++
 			continue
-		case "-vv":
-			o.verbose += 2
+		case "-vv", "-vvv":
+			o.verbose += len(name) - 1
 			continue
 		case "-q", "--quiet":
 			o.quiet = true
@@ -157,14 +171,41 @@ func parseArgs(args []string) (*options, error) {
 			o.timings = true
 			continue
 		case "--color":
+			// As cargo's parser: any case passes here, and applyTerm
+			// then refuses all but lower case, as cargo does.
+			possible := "\n  [possible values: auto, always, never]"
+			if !hasVal && i+1 >= len(args) {
+				return nil, clapError("a value is required for '--color <WHEN>' but none was supplied" + possible)
+			}
+			v, _ := value()
+			if !slices.ContainsFunc([]string{"auto", "always", "never"}, func(c string) bool { return strings.EqualFold(c, v) }) {
+				return nil, clapError(fmt.Sprintf("invalid value '%s' for '--color <WHEN>'%s", v, possible))
+			}
+			o.color = v
+			continue
+		case "--message-format":
+			if !slices.Contains(withMessageFormat, o.cmd) {
+				return nil, fmt.Errorf("--message-format is only for `rbuild build`, `check`, `test` and `run`")
+			}
+			if !hasVal && i+1 >= len(args) {
+				return nil, badMessageFormat("")
+			}
+			v, _ := value()
+			messageFormats = append(messageFormats, v)
+			continue
+		case "--target-dir":
 			v, err := value()
 			if err != nil {
 				return nil, err
 			}
-			if v != "auto" && v != "always" && v != "never" {
-				return nil, fmt.Errorf("--color: want auto, always or never")
+			abs, err := filepath.Abs(v)
+			if err != nil {
+				return nil, fmt.Errorf("--target-dir %s: %w", v, err)
 			}
-			o.color = v
+			o.targetDir = abs
+			continue
+		case "--future-incompat-report":
+			// Accepted for tools that pass it; rbuild writes no such report.
 			continue
 		case "--no-run":
 			if o.cmd != "test" {
@@ -242,6 +283,13 @@ func parseArgs(args []string) (*options, error) {
 			o.featureArgs = append(o.featureArgs, pass...)
 		}
 	}
+	var err error
+	if o.messageFormat, err = parseMessageFormat(messageFormats); err != nil {
+		return nil, err
+	}
+	if err := o.applyTerm(); err != nil {
+		return nil, err
+	}
 	if o.timings && o.buildPlan != "" {
 		return nil, fmt.Errorf("--timings does not apply to --build-plan builds yet")
 	}
@@ -260,4 +308,31 @@ func (o *options) profileName() string {
 		return "release"
 	}
 	return "dev"
+}
+
+// parseJobs reads -j as cargo does: a positive number, a negative one
+// (that many fewer than the CPUs, at least one) or "default".
+func parseJobs(v string) (int, error) {
+	if v == "default" {
+		return runtime.NumCPU(), nil
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, &cargoStyleError{code: 101, msg: fmt.Sprintf("could not parse `%s`. Number of parallel jobs should be `default` or a number.", v)}
+	case n == 0:
+		return 0, &cargoStyleError{code: 101, msg: "jobs may not be 0"}
+	case n < 0:
+		return max(runtime.NumCPU()+n, 1), nil
+	}
+	return n, nil
+}
+
+// applyTargetDir does --target-dir as cargo does, through the variable
+// that ranks just below it (CARGO_TARGET_DIR): cargo, rbuild's own lookup
+// of the target dir and everything they run then agree.
+func (o *options) applyTargetDir() {
+	if o.targetDir != "" {
+		os.Setenv("CARGO_TARGET_DIR", o.targetDir)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rbuild/build"
+	"rbuild/cargometa"
 	"rbuild/executor"
 )
 
@@ -39,16 +40,30 @@ func main() {
 }
 
 func run(args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+	// `cargo rbuild build` runs `cargo-rbuild rbuild build`.
+	args = dropCargoWord(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, err := splitGlobal(args)
+	switch {
+	case err != nil:
+		return exitCode(ctx, err, "", "")
+	case g.version || (len(g.rest) > 0 && g.rest[0] == "version"):
+		return printVersion(args)
+	case g.cargoOnly:
+		return exitCode(ctx, passToCargo(args), "", "")
+	case g.help || len(g.rest) == 0 || g.rest[0] == "help":
 		fmt.Print(usage)
 		return 0
 	}
-	if args[0] == "version" || args[0] == "--version" || args[0] == "-V" {
-		fmt.Println("rbuild " + version)
-		return 0
+	if _, own := ownCommands[g.rest[0]]; !own {
+		return exitCode(ctx, passToCargo(args), "", "")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if err := g.enterDir(); err != nil {
+		return exitCode(ctx, err, "", "")
+	}
+	args = g.subcommandArgs()
+	pinRealCargo()
 	switch args[0] {
 	case "bench":
 		return exitCode(ctx, benchCommand(ctx, args[1:]), "rbuild: interrupted (edits reverted)", "")
@@ -59,6 +74,7 @@ func run(args []string) int {
 	if err != nil {
 		return exitCode(ctx, &usageError{err}, "", "")
 	}
+	o.applyTargetDir()
 	switch o.cmd {
 	case "build", "check":
 		err = buildCommand(ctx, o, args)
@@ -70,9 +86,6 @@ func run(args []string) int {
 		err = explain(o)
 	case "gen":
 		err = gen(ctx, o, args)
-	default:
-		fmt.Fprintf(os.Stderr, "error: no such command `%s` (see `rbuild help`)\n", o.cmd)
-		return 2
 	}
 	return exitCode(ctx, err, "rbuild: interrupted", "")
 }
@@ -83,11 +96,23 @@ func run(args []string) int {
 func exitCode(ctx context.Context, err error, interrupted, usage string) int {
 	var bad *usageError
 	var exit *exitError
+	var cargoStyle *cargoStyleError
+	var cargoFailed *cargometa.CargoError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &exit):
 		return exit.code
+	case errors.As(err, &cargoStyle):
+		fmt.Fprintln(os.Stderr, "error:", cargoStyle.msg)
+		return cargoStyle.code
+	case errors.As(err, &cargoFailed) && len(cargoFailed.Stderr) > 0:
+		// cargo said why, in its own words: pass them on whole.
+		os.Stderr.Write(cargoFailed.Stderr)
+		if cargoFailed.Code > 0 {
+			return cargoFailed.Code
+		}
+		return 101
 	case errors.As(err, &bad):
 		fmt.Fprintln(os.Stderr, "error:", err)
 		fmt.Fprint(os.Stderr, usage)
