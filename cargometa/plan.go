@@ -165,6 +165,10 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 		}
 	}
 
+	checkTest, err := checkTests(q.Graph, q.Args)
+	if err != nil {
+		return nil, err
+	}
 	p.Units = make([]*Unit, len(q.Graph.Units))
 	for i, j := range q.Graph.Units {
 		pk := p.pkgs[j.PkgID]
@@ -193,6 +197,7 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 			u.DepEdges = append(u.DepEdges, d)
 			du.Dependents = append(du.Dependents, u)
 		}
+		u.TestMode = checkTest[u.Index]
 		p.derive(u, primary[u.J.PkgID])
 	}
 	if err := p.hashAll(); err != nil {
@@ -233,7 +238,7 @@ func (p *Plan) derive(u *Unit, primary bool) {
 	}
 	u.ForHost = u.IsBuildScript || u.IsProcMacro
 	u.Executable = k == "bin" || (k == "example" && slices.Equal(j.Target.CrateTypes, []string{"bin"}))
-	u.TestMode = j.Mode == "test"
+	u.TestMode = u.TestMode || j.Mode == "test" // or a check unit that checks a test
 	u.CheckMode = j.Mode == "check"
 	onlyRlib := u.IsLib || (k == "example" && !slices.Contains(j.Target.CrateTypes, "bin"))
 	for _, t := range j.Target.CrateTypes {
@@ -292,7 +297,7 @@ func (p *Plan) hashAll() error {
 			}
 		}
 		w("rbuild-unit-v1", p.stablePkgID(u), u.J.Target.Name, strings.Join(u.J.Target.Kind, ","),
-			strings.Join(u.J.Target.CrateTypes, ","), u.J.Target.Edition, u.J.Mode, platformOf(u),
+			strings.Join(u.J.Target.CrateTypes, ","), u.J.Target.Edition, u.J.Mode, fmt.Sprint(u.TestMode), platformOf(u),
 			strings.Join(u.J.Features, ","), string(profJSON), p.Q.Rustc.VV,
 			strings.Join(u.Rustflags, "\x1f"), fmt.Sprint(u.J.IsStd))
 		if u.Local {

@@ -37,12 +37,15 @@ type Query struct {
 	Workspace *WorkspaceFacts
 	Stamps    []cutoff.Stamp // files whose change invalidates the query
 	EnvKey    string
+	// Args are the request's cargo flags: which check units are tests
+	// follows from them where the unit graph does not say (checkTests).
+	Args []string
 }
 
 // RunQuery asks cargo for the unit graph and metadata, probes rustc and
 // reads the manifests.
 func RunQuery(req *Request, cfg *Config) (*Query, error) {
-	q := &Query{}
+	q := &Query{Args: req.Args}
 	cargo := CargoPath(req.Env)
 	var ugData, metaData []byte
 	var g errgroup.Group
