@@ -103,7 +103,7 @@ func prepareDirs(u *cargometa.Unit, kind graph.Kind) error {
 		}
 	}
 	if k := u.Kind(); u.TestMode || k == "test" || k == "bench" {
-		os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(u.UpliftDir)), "tmp"), 0o755)
+		os.MkdirAll(u.TmpDir, 0o755)
 	}
 	return nil
 }

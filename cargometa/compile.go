@@ -105,7 +105,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	}
 	if prof.Debuginfo != "0" && prof.Debuginfo != "" {
 		add("-C", "debuginfo="+string(prof.Debuginfo))
-		if prof.SplitDebuginfo != nil && slices.Contains(p.Q.Rustc.SplitDebug, *prof.SplitDebuginfo) {
+		if prof.SplitDebuginfo != nil && slices.Contains(p.splitDebug(u), *prof.SplitDebuginfo) {
 			add("-C", "split-debuginfo="+*prof.SplitDebuginfo)
 		}
 	}

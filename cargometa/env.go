@@ -50,7 +50,7 @@ func (p *Plan) compileEnv(u *Unit) ([]string, error) {
 		env = append(env, "CARGO_PRIMARY_PACKAGE=1")
 	}
 	if k := u.Kind(); k == "test" || k == "bench" {
-		env = append(env, "CARGO_TARGET_TMPDIR="+filepath.Join(p.TargetDir, "tmp"))
+		env = append(env, "CARGO_TARGET_TMPDIR="+u.TmpDir)
 		for _, t := range u.Pkg.Targets {
 			if t.Kind[0] == "bin" {
 				v := filepath.Join(u.UpliftDir, t.Name)
@@ -100,7 +100,7 @@ func (p *Plan) RunCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	prof := u.J.Profile
 	env := p.pkgEnv(u)
 	host := p.Q.Rustc.Host
-	target := platformOf(u)
+	target := ShortTargetName(platformOf(u))
 	if target == "" {
 		target = host
 	}
@@ -187,7 +187,8 @@ func (p *Plan) RunCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	return &Command{Argv: []string{script.Exe}, Env: env, Unset: unset, Dir: filepath.Dir(u.Pkg.ManifestPath)}, nil
 }
 
-// cfgEnv turns the probe's cfgs into CARGO_CFG_* (§8.3).
+// cfgEnv turns the probe's cfgs into CARGO_CFG_* (§8.3): those of the
+// platform the script runs for, not the host it runs on.
 func (p *Plan) cfgEnv(u *Unit) []string {
 	vals := map[string][]string{}
 	var order []string
@@ -200,7 +201,7 @@ func (p *Plan) cfgEnv(u *Unit) []string {
 			vals[k] = append(vals[k], *v)
 		}
 	}
-	for _, c := range p.hostCfgs {
+	for _, c := range p.cfgs[platformOf(u)] {
 		if c.Name == "debug_assertions" || c.Name == "proc_macro" || c.Name == "feature" {
 			continue
 		}
@@ -250,7 +251,11 @@ func (p *Plan) RunEnv(u *Unit, outs BuildOutputs) ([]string, error) {
 			env = setEnv(env, kv[0], kv[1])
 		}
 	}
-	front := []string{filepath.Join(u.ProfDir, "deps"), filepath.Join(p.Q.Rustc.Sysroot, "lib", "rustlib", p.Q.Rustc.Host, "lib")}
+	triple := ShortTargetName(platformOf(u))
+	if triple == "" {
+		triple = p.Q.Rustc.Host
+	}
+	front := []string{filepath.Join(u.ProfDir, "deps"), filepath.Join(p.Q.Rustc.Sysroot, "lib", "rustlib", triple, "lib")}
 	env = append(env, "LD_LIBRARY_PATH="+p.dylibPath(append(extra, front...), nil))
 	return p.applyConfigEnv(env), nil
 }

@@ -43,7 +43,7 @@ type Plan struct {
 	// (--message-format short); not part of any action's key.
 	ShortDiagnostics bool
 
-	hostCfgs  []Cfg
+	cfgs      map[string][]Cfg    // per platform ("" = host), from its probe
 	rustflags map[string][]string // per platform
 	pkgs      map[string]*Package
 	members   map[string]bool
@@ -83,6 +83,7 @@ type Unit struct {
 	Exe       string      // executable output (bins, tests, build scripts)
 	Rlink     string      // the no-link compile's output, if SplitLink
 	ViewDir   string      // the compile's exact `-L dependency=` directory
+	TmpDir    string      // CARGO_TARGET_TMPDIR: <target dir>/tmp, for every platform
 
 	Cwd, SrcArg string
 	Rustflags   []string
@@ -113,7 +114,7 @@ func (u *Unit) Kind() string { return u.J.Target.Kind[0] }
 func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs int, veryVerbose bool) (*Plan, error) {
 	p := &Plan{Q: q, WsRoot: q.Meta.WorkspaceRoot, TargetDir: targetDir, Jobs: jobs,
 		pkgs: map[string]*Package{}, members: map[string]bool{}, Linker: map[string]string{},
-		rustflags: map[string][]string{}}
+		rustflags: map[string][]string{}, cfgs: map[string][]Cfg{}}
 	p.RbuildDir = filepath.Join(targetDir, "rbuild")
 	p.BaseEnv = withoutVar(env, "RUSTC_BOOTSTRAP")
 	p.CapLints = "allow"
@@ -130,7 +131,6 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 	for _, m := range q.Meta.WorkspaceMembers {
 		p.members[m] = true
 	}
-	p.hostCfgs = ParseCfgList(q.Rustc.CfgText)
 	var err error
 	if p.ConfigEnv, err = cfg.Env(); err != nil {
 		return nil, err
@@ -143,24 +143,35 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 	} else if s, root, err := cfg.String("build", "rustc-workspace-wrapper"); err == nil && s != "" {
 		p.WsWrapper = resolveConfigPath(s, root)
 	}
-	platforms := map[string]bool{"": true}
-	for _, j := range q.Graph.Units {
-		if j.Platform != nil {
-			platforms[*j.Platform] = true
-		}
+	// One compile kind per platform ("" is the host): its cfgs, rustflags
+	// and linker (cargo-units.md §12, §12.1).
+	p.cfgs[""] = ParseCfgList(q.Rustc.CfgText)
+	p.rustflags[""] = q.Rustc.Rustflags
+	if q.TargetRequested {
+		p.rustflags[""] = nil // host units take no RUSTFLAGS once --target is given
 	}
-	for plat := range platforms {
-		triple := plat
-		if triple == "" {
+	for _, j := range q.Graph.Units {
+		plat := platformOf1(j)
+		if _, done := p.cfgs[plat]; done {
+			continue
+		}
+		ti := q.Targets[plat]
+		if ti == nil {
+			return nil, fmt.Errorf("--target %s: rustc was not probed for it", plat)
+		}
+		if !slices.Equal(ti.FileNames, elfFileNames) {
+			return nil, fmt.Errorf("--target %s: rustc names its outputs %q; rbuild knows only the ELF naming of Linux-like targets (%q)",
+				plat, ti.FileNames, elfFileNames)
+		}
+		p.cfgs[plat] = ParseCfgList(ti.CfgText)
+		p.rustflags[plat] = ti.Rustflags
+	}
+	for plat, cfgs := range p.cfgs {
+		triple := ShortTargetName(plat)
+		if plat == "" {
 			triple = q.Rustc.Host
 		}
-		if plat != "" && plat != q.Rustc.Host {
-			return nil, fmt.Errorf("--target %s: cross compilation is not supported yet", plat)
-		}
-		if p.rustflags[plat], err = cfg.Rustflags(env, triple, p.hostCfgs); err != nil {
-			return nil, err
-		}
-		if p.Linker[plat], err = cfg.Linker(env, triple, p.hostCfgs, cwd); err != nil {
+		if p.Linker[plat], err = cfg.Linker(env, triple, cfgs, cwd); err != nil {
 			return nil, err
 		}
 	}
@@ -257,11 +268,30 @@ func (p *Plan) derive(u *Unit, primary bool) {
 	u.Label = label
 }
 
-func platformOf(u *Unit) string {
-	if u.J.Platform == nil {
+// platformOf is the unit's --target platform, "" for the host.
+func platformOf(u *Unit) string { return platformOf1(u.J) }
+
+func platformOf1(j *UnitJSON) string {
+	if j.Platform == nil {
 		return ""
 	}
-	return *u.J.Platform
+	return *j.Platform
+}
+
+// elfFileNames is what the target-info probe prints for Linux-like
+// targets, the file naming layout assumes: bin, rlib, dylib, cdylib,
+// staticlib, proc-macro.
+var elfFileNames = []string{"___", "lib___.rlib", "lib___.so", "lib___.so", "lib___.a", "lib___.so"}
+
+// Platform is the unit's --target platform, "" for a host unit.
+func (u *Unit) Platform() string { return platformOf(u) }
+
+// splitDebug is the -C split-debuginfo values rustc supports for u's platform.
+func (p *Plan) splitDebug(u *Unit) []string {
+	if ti := p.Q.Targets[platformOf(u)]; ti != nil {
+		return ti.SplitDebug
+	}
+	return p.Q.Rustc.SplitDebug
 }
 
 // hashAll computes rbuild's own unit hash (§5.2): deterministic, unique per
@@ -344,9 +374,12 @@ func (p *Plan) layout(u *Unit) {
 	prof := ProfileDir(u.J.Profile.Name)
 	base, up := filepath.Join(p.RbuildDir), p.TargetDir
 	if plat := platformOf(u); plat != "" {
-		base, up = filepath.Join(base, plat), filepath.Join(up, plat)
+		// cargo's split: a --target platform's units under
+		// <dir>/<triple>/<profile>, host units under <dir>/<profile>.
+		base, up = filepath.Join(base, ShortTargetName(plat)), filepath.Join(up, ShortTargetName(plat))
 	}
 	u.ProfDir, u.UpliftDir = filepath.Join(base, prof), filepath.Join(up, prof)
+	u.TmpDir = filepath.Join(p.TargetDir, "tmp")
 	if u.IsRun {
 		u.OutDir = filepath.Join(u.ProfDir, "build", u.Pkg.Name+"-"+u.Hash)
 		return

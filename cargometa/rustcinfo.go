@@ -25,7 +25,19 @@ type RustcInfo struct {
 	Rustflags  []string // host-kind rustflags the cfgs were probed with
 }
 
-// ProbeRustc runs rustc without RUSTC_BOOTSTRAP (P2) the way cargo does.
+// TargetInfo is what rustc's target-info probe says about one compile
+// kind (the host, or one --target platform), probed like cargo with
+// that kind's rustflags (cargo-units.md §1.3).
+type TargetInfo struct {
+	Triple     string   // the platform as given to --target; "" for the host kind
+	CfgText    string   // --print=cfg output
+	SplitDebug []string // supported -C split-debuginfo values
+	Rustflags  []string // the kind's rustflags the probe ran with
+	FileNames  []string // `prefix___suffix` per crate type: bin, rlib, dylib, cdylib, staticlib, proc-macro
+}
+
+// ProbeRustc runs rustc without RUSTC_BOOTSTRAP (P2) the way cargo does:
+// `-vV`, then the target-info probe of the host kind with rustflags.
 func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, error) {
 	env = withoutVar(env, "RUSTC_BOOTSTRAP")
 	info := &RustcInfo{Path: rustc}
@@ -45,33 +57,55 @@ func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, err
 	if info.Host == "" {
 		return nil, fmt.Errorf("probe rustc: `%s -vV` printed no host line", rustc)
 	}
-	args := []string{"-", "--crate-name", "___", "--print=file-names",
-		"--crate-type", "bin", "--crate-type", "rlib", "--crate-type", "dylib",
-		"--crate-type", "cdylib", "--crate-type", "staticlib", "--crate-type", "proc-macro",
-		"--print=sysroot", "--print=split-debuginfo", "--print=crate-name", "--print=cfg", "-Wwarnings"}
-	args = append(args, rustflags...)
-	out, err = runOut(exec.Command(rustc, args...), env, []byte{})
+	ti, sysroot, err := probeTarget(rustc, "", rustflags, env)
 	if err != nil {
-		return nil, fmt.Errorf("probe rustc target info: %w", err)
+		return nil, err
 	}
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	// 6 file-name lines, sysroot, split-debuginfo values up to the crate-name "___" line, then cfgs.
-	if len(lines) < 8 {
-		return nil, fmt.Errorf("probe rustc target info: unexpected output %q", out)
-	}
-	info.Sysroot = lines[6]
-	i := 7
-	for ; i < len(lines) && lines[i] != "___"; i++ {
-		info.SplitDebug = append(info.SplitDebug, lines[i])
-	}
-	if i < len(lines) {
-		info.CfgText = strings.Join(lines[i+1:], "\n") + "\n"
-	}
+	info.Sysroot, info.CfgText, info.SplitDebug = sysroot, ti.CfgText, ti.SplitDebug
 	info.Rustdoc = filepath.Join(filepath.Dir(rustc), "rustdoc")
 	if _, err := os.Stat(info.Rustdoc); err != nil {
 		info.Rustdoc = filepath.Join(info.Sysroot, "bin", "rustdoc")
 	}
 	return info, nil
+}
+
+// ProbeTarget runs the target-info probe for one --target platform.
+func ProbeTarget(rustc, target string, rustflags []string, env []string) (*TargetInfo, error) {
+	ti, _, err := probeTarget(rustc, target, rustflags, withoutVar(env, "RUSTC_BOOTSTRAP"))
+	return ti, err
+}
+
+func probeTarget(rustc, target string, rustflags []string, env []string) (*TargetInfo, string, error) {
+	args := []string{"-", "--crate-name", "___", "--print=file-names",
+		"--crate-type", "bin", "--crate-type", "rlib", "--crate-type", "dylib",
+		"--crate-type", "cdylib", "--crate-type", "staticlib", "--crate-type", "proc-macro",
+		"--print=sysroot", "--print=split-debuginfo", "--print=crate-name", "--print=cfg", "-Wwarnings"}
+	if target != "" {
+		args = append(args, "--target", target)
+	}
+	args = append(args, rustflags...)
+	what := "probe rustc target info"
+	if target != "" {
+		what += " for --target " + target
+	}
+	out, err := runOut(exec.Command(rustc, args...), env, []byte{})
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	// 6 file-name lines, sysroot, split-debuginfo values up to the crate-name "___" line, then cfgs.
+	if len(lines) < 8 {
+		return nil, "", fmt.Errorf("%s: unexpected output %q", what, out)
+	}
+	ti := &TargetInfo{Triple: target, Rustflags: rustflags, FileNames: lines[:6]}
+	i := 7
+	for ; i < len(lines) && lines[i] != "___"; i++ {
+		ti.SplitDebug = append(ti.SplitDebug, lines[i])
+	}
+	if i < len(lines) {
+		ti.CfgText = strings.Join(lines[i+1:], "\n") + "\n"
+	}
+	return ti, lines[6], nil
 }
 
 // ResolveRustc finds rustc like cargo: RUSTC, else build.rustc, else `rustc`

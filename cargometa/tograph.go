@@ -1,6 +1,8 @@
 package cargometa
 
 import (
+	"fmt"
+
 	"rbuild/graph"
 )
 
@@ -11,10 +13,15 @@ import (
 // dropped (P12): integration tests need them only when they run.
 func (p *Plan) Graph() (*graph.Graph, error) {
 	g := graph.New()
+	names := map[string]*Unit{} // the log's keys: one unit each (host and target copies differ by hash)
 	for _, u := range p.Units {
 		if u.J.Mode == "doc" || u.J.Mode == "doctest" || u.J.Mode == "docscrape" {
 			continue
 		}
+		if o := names[u.Name()]; o != nil {
+			return nil, fmt.Errorf("units %d and %d have one name, %s", o.Index, u.Index, u.Name())
+		}
+		names[u.Name()] = u
 		a := &graph.Action{Name: u.Name(), Label: u.Label, Data: u}
 		var ins, outs []string
 		early := ""
