@@ -35,8 +35,16 @@ type Query struct {
 	Rustc     *RustcInfo
 	Manifests map[string]*ManifestFacts // by package id
 	Workspace *WorkspaceFacts
-	Stamps    []cutoff.Stamp // files whose change invalidates the query
-	EnvKey    string
+	// TargetRequested: the build names its platforms (--target,
+	// build.target or CARGO_BUILD_TARGET). Host units (build scripts,
+	// proc macros and their dependencies) then get no rustflags, and
+	// Rustc's cfgs were probed without any (cargo-units.md §12.1).
+	TargetRequested bool
+	// Targets is the target-info probe of each --target platform of the
+	// unit graph, with --target and that platform's rustflags.
+	Targets map[string]*TargetInfo
+	Stamps  []cutoff.Stamp // files whose change invalidates the query
+	EnvKey  string
 	// Args are the request's cargo flags: which check units are tests
 	// follows from them where the unit graph does not say (checkTests).
 	Args []string
@@ -99,7 +107,13 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	if q.Meta, err = ParseMetadata(metaData); err != nil {
 		return nil, err
 	}
-	if q.Rustc, err = probeWithFlags(rustcPath, cfg, req.Env); err != nil {
+	if q.TargetRequested, err = targetRequested(req, cfg, q.Graph); err != nil {
+		return nil, err
+	}
+	if q.Rustc, err = probeWithFlags(rustcPath, cfg, req.Env, !q.TargetRequested); err != nil {
+		return nil, err
+	}
+	if q.Targets, err = probeTargets(rustcPath, cfg, req.Env, q.Graph); err != nil {
 		return nil, err
 	}
 	if err := q.readManifests(); err != nil {
@@ -113,12 +127,14 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	return q, nil
 }
 
-// probeWithFlags probes twice when target.'cfg(..)'.rustflags depend on the
-// cfgs the first probe reports, as cargo does.
-func probeWithFlags(rustc string, cfg *Config, env []string) (*RustcInfo, error) {
+// probeWithFlags probes the host kind, with its rustflags when it has
+// any (hostFlags: no --target was given), twice when
+// target.'cfg(..)'.rustflags depend on the cfgs the first probe reports,
+// as cargo does.
+func probeWithFlags(rustc string, cfg *Config, env []string, hostFlags bool) (*RustcInfo, error) {
 	info, err := ProbeRustc(rustc, nil, env)
-	if err != nil {
-		return nil, err
+	if err != nil || !hostFlags {
+		return info, err
 	}
 	flags, err := cfg.Rustflags(env, info.Host, ParseCfgList(info.CfgText))
 	if err != nil || len(flags) == 0 {
@@ -130,6 +146,78 @@ func probeWithFlags(rustc string, cfg *Config, env []string) (*RustcInfo, error)
 	}
 	info.Rustflags = flags
 	return info, nil
+}
+
+// probeTargets probes each --target platform of the graph like the host:
+// its rustflags come from the first probe's cfgs, and the cfgs and
+// split-debuginfo values from a second probe with them.
+func probeTargets(rustc string, cfg *Config, env []string, g *UnitGraph) (map[string]*TargetInfo, error) {
+	plats := map[string]bool{}
+	for _, u := range g.Units {
+		if u.Platform != nil {
+			plats[*u.Platform] = true
+		}
+	}
+	if len(plats) == 0 {
+		return nil, nil
+	}
+	out := map[string]*TargetInfo{}
+	for plat := range plats {
+		ti, err := ProbeTarget(rustc, plat, nil, env)
+		if err != nil {
+			return nil, err
+		}
+		flags, err := cfg.Rustflags(env, ShortTargetName(plat), ParseCfgList(ti.CfgText))
+		if err != nil {
+			return nil, fmt.Errorf("--target %s: %w", plat, err)
+		}
+		if len(flags) > 0 {
+			if ti, err = ProbeTarget(rustc, plat, flags, env); err != nil {
+				return nil, err
+			}
+		}
+		out[plat] = ti
+	}
+	return out, nil
+}
+
+// targetRequested tells whether the build was given its platforms, as
+// cargo's requested kinds: a unit of the graph has a platform, or
+// --target, `--config build.target=…`, CARGO_BUILD_TARGET or
+// build.target says so (a graph of host units only, such as a lone proc
+// macro, shows no platform).
+func targetRequested(req *Request, cfg *Config, g *UnitGraph) (bool, error) {
+	for _, u := range g.Units {
+		if u.Platform != nil {
+			return true, nil
+		}
+	}
+	for i, a := range req.Args {
+		if a == "--target" || strings.HasPrefix(a, "--target=") {
+			return true, nil
+		}
+		if a == "--config" && i+1 < len(req.Args) && strings.HasPrefix(strings.TrimSpace(req.Args[i+1]), "build.target") {
+			return true, nil
+		}
+	}
+	if v := lookup(req.Env, "CARGO_BUILD_TARGET"); v != "" {
+		return true, nil
+	}
+	list, found, err := cfg.StringList("build", "target")
+	if err != nil {
+		return false, err
+	}
+	return found && len(list) > 0, nil
+}
+
+// ShortTargetName is cargo's short name of a platform: the triple, or a
+// JSON target spec's file stem. It names the platform's directories and
+// its [target.<name>] config, and is the build scripts' TARGET.
+func ShortTargetName(plat string) string {
+	if strings.HasSuffix(plat, ".json") {
+		return strings.TrimSuffix(filepath.Base(plat), ".json")
+	}
+	return plat
 }
 
 // CargoPath is the cargo rbuild asks: RBUILD_CARGO (set by the command
@@ -310,6 +398,11 @@ func DecodeQuery(data []byte) (*Query, error) {
 	}
 	if q.Graph == nil || q.Meta == nil || q.Rustc == nil {
 		return nil, fmt.Errorf("incomplete cached query")
+	}
+	for _, u := range q.Graph.Units {
+		if u.Platform != nil && q.Targets[*u.Platform] == nil {
+			return nil, fmt.Errorf("cached query lacks the probe of --target %s", *u.Platform)
+		}
 	}
 	return &q, nil
 }
