@@ -10,8 +10,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/rbuild
 
+# cargo-rbuild (a symlink) makes `cargo rbuild build …` work.
 install: build
+	install -d $(PREFIX)/bin
 	install -m 0755 $(BIN) $(PREFIX)/bin/rbuild
+	ln -sf rbuild $(PREFIX)/bin/cargo-rbuild
 
 # Builds the bundled chain workspace, edits a comment at the bottom crate,
 # and shows that the dependents are skipped.

@@ -3,7 +3,8 @@ package main
 // usage is what `rbuild help` prints: every command and flag.
 const usage = `rbuild: build Rust workspaces like cargo, rebuilding only what changed
 
-Usage: rbuild <command> [options] [-- args]
+Usage: rbuild [global options] <command> [options] [-- args]
+       cargo rbuild <command> [options] [-- args]     (with cargo-rbuild installed)
 
 Commands:
   build      Compile the workspace (like cargo build)
@@ -15,7 +16,17 @@ Commands:
   bench      Time realistic edits rebuilt by cargo and by rbuild (see below)
   cache      The per-user artifact cache: cache stats|prune|clear|verify
   help       Show this text
-  version    Show rbuild's version
+  version    Show cargo's version, then rbuild's (also -V, --version)
+  b, c, t, r Cargo's aliases of build, check, test and run
+  any other  Handed to cargo unchanged (metadata, locate-project, tree, fetch,
+             update, …); rbuild finds the real cargo even when CARGO is rbuild
+             (RBUILD_CARGO=PATH picks it)
+
+Global options (before the command, as with cargo):
+  -v, -q, --color WHEN, --locked, --offline, --frozen, --config KEY=VALUE,
+  -Z FLAG, -C DIR (nightly only, with -Z unstable-options, as in cargo 1.95)
+  Environment: CARGO_TERM_COLOR, CARGO_TERM_VERBOSE, CARGO_TERM_QUIET (flags
+  win), NO_COLOR, CLICOLOR, CLICOLOR_FORCE (for --color auto, as cargo)
 
 Cargo selection flags (passed to cargo as given):
   -p, --package SPEC   --workspace   --exclude SPEC
@@ -24,6 +35,11 @@ Cargo selection flags (passed to cargo as given):
   -r, --release   --profile NAME
   -F, --features LIST   --all-features   --no-default-features
   --manifest-path PATH   --locked  --offline  --frozen   --config KEY=VALUE
+  --target-dir DIR   --ignore-rust-version   --future-incompat-report (accepted;
+  no report)   --message-format FMT (build, check, test, run): human, short,
+  json, json-diagnostic-short, json-diagnostic-rendered-ansi,
+  json-render-diagnostics; comma-separated or repeated, combined as cargo does;
+  with json, stdout holds cargo's JSON records only
 
 rbuild flags:
   -j, --jobs N          Run at most N jobs at once (default: number of CPUs)
