@@ -128,7 +128,7 @@ func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.S
 	}
 	w("rbuild-artifact-v1", a.toolchain(), u.J.PkgID)
 	w(cargometa.KeyArgv(c.Argv)...)
-	env := slices.Clone(c.Env)
+	env := slices.Clone(cargometa.KeyEnv(c.Env))
 	sort.Strings(env)
 	w(env...)
 	w(c.Unset...)

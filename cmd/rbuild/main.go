@@ -75,6 +75,7 @@ func run(args []string) int {
 		return exitCode(ctx, &usageError{err}, "", "")
 	}
 	o.applyTargetDir()
+	o.exportTerm()
 	switch o.cmd {
 	case "build", "check":
 		err = buildCommand(ctx, o, args)

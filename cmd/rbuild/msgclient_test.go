@@ -45,7 +45,6 @@ func msgOther(t *testing.T) msgTool {
 	if os.Getenv("RBUILD_MSGCLIENT_OTHER") == "cargo" {
 		return msgCargo
 	}
-	t.Skip("waiting for JSON messages") // THE one place that waits for rbuild's --message-format json
 	return msgRbuild
 }
 
@@ -215,6 +214,8 @@ func msgRun(t *testing.T, other msgTool, cdir, odir string, steps []msgStep) (ca
 		}
 		want := msgRecords(t, "cargo "+s.name, cr.stdout, cdir)
 		got := msgRecords(t, other.name+" "+s.name, or.stdout, odir)
+		msgFilesExist(t, "cargo "+s.name, cr.stdout)
+		msgFilesExist(t, other.name+" "+s.name, or.stdout)
 		finished := fmt.Sprintf("build-finished success=%v", !s.fail)
 		for _, side := range [][]string{want, got} {
 			if !contains(side, finished) {
@@ -304,29 +305,37 @@ func TestMsgClient(t *testing.T) {
 	if !contains(otherLast, "build-script-executed mcore@0.1.0 out_dir=$T/debug/build/mcore-HASH/out cfgs=[has_gen] env=[GEN_VALUE=generated-7] linked_libs=[] linked_paths=[]") {
 		t.Errorf("%s: mcore's build-script-executed lacks its cfg or env:\n%s", other.name, strings.Join(otherLast, "\n"))
 	}
-	// The .so files named must exist: rust-analyzer loads them.
+	// (msgRun checked that the files named are there: rust-analyzer loads
+	// the .so files.)
+	if !strings.Contains(stream, ".so\"") {
+		t.Errorf("%s: no .so in the overrideCommand's records", other.name)
+	}
+}
+
+// msgFilesExist checks that every file a record names is there: an
+// artifact's filenames and executable, a build script's out_dir.
+func msgFilesExist(t *testing.T, who, stream string) {
+	t.Helper()
 	sc := bufio.NewScanner(strings.NewReader(stream))
 	sc.Buffer(nil, 1<<24)
-	sos := 0
 	for sc.Scan() {
 		var rec struct {
-			Reason    string   `json:"reason"`
-			Filenames []string `json:"filenames"`
+			Reason     string   `json:"reason"`
+			Filenames  []string `json:"filenames"`
+			Executable string   `json:"executable"`
+			OutDir     string   `json:"out_dir"`
 		}
-		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Reason != "compiler-artifact" {
-			continue
+		if json.Unmarshal(sc.Bytes(), &rec) != nil {
+			continue // the client judged the line already
 		}
-		for _, f := range rec.Filenames {
-			if strings.HasSuffix(f, ".so") {
-				sos++
-				if _, err := os.Stat(f); err != nil {
-					t.Errorf("%s: proc macro %s is not there: %v", other.name, f, err)
-				}
+		for _, f := range append(rec.Filenames, rec.Executable, rec.OutDir) {
+			if f == "" {
+				continue
+			}
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s: a %s record names %s, which is not there", who, rec.Reason, f)
 			}
 		}
-	}
-	if sos == 0 {
-		t.Errorf("%s: no .so in the overrideCommand's records", other.name)
 	}
 }
 

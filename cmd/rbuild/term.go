@@ -118,11 +118,13 @@ func (o *options) applyTerm() error {
 		o.quiet = true
 	}
 	if o.color == "" {
-		o.color = os.Getenv("CARGO_TERM_COLOR")
+		c, ok := os.LookupEnv("CARGO_TERM_COLOR")
+		if !ok {
+			c = "auto"
+		}
+		o.color = c
 	}
 	switch o.color {
-	case "":
-		o.color = "auto"
 	case "auto", "always", "never":
 	default:
 		return &cargoStyleError{code: 101,
@@ -159,4 +161,19 @@ func useColor(o *options) bool {
 	term, termSet := os.LookupEnv("TERM")
 	_, ci := os.LookupEnv("CI")
 	return (termSet && term != "dumb") || clicolorSet || ci
+}
+
+// exportTerm hands the settled terminal settings to the cargo rbuild runs
+// (and to what that runs): a CARGO_TERM_* variable that is set is set to
+// what the flags made of it, so that cargo cannot refuse a value the flags
+// overrode (CARGO_TERM_COLOR= with --color always, say).
+func (o *options) exportTerm() {
+	set := func(name, v string) {
+		if _, ok := os.LookupEnv(name); ok {
+			os.Setenv(name, v)
+		}
+	}
+	set("CARGO_TERM_COLOR", o.color)
+	set("CARGO_TERM_VERBOSE", fmt.Sprint(o.verbose > 0))
+	set("CARGO_TERM_QUIET", fmt.Sprint(o.quiet))
 }

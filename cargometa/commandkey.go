@@ -1,5 +1,7 @@
 package cargometa
 
+import "strings"
+
 // rustcJSON is what cargo asks rustc to report on stderr: diagnostics
 // rendered with colours (stripped again where colour is off), artifact
 // notices (pipelining) and future-incompatibility reports.
@@ -28,4 +30,22 @@ func KeyArgv(argv []string) []string {
 		}
 	}
 	return argv
+}
+
+// KeyEnv is a command's own environment as the build log and the
+// artifact cache key it. CARGO_PRIMARY_PACKAGE says whether the user
+// named the package (-p, or --workspace): rustc's output does not depend
+// on it unless the crate reads it, and then rustc lists it as an env-dep
+// in the dep-info, which the record checks on its own. Keyed on it,
+// every switch between `-p x` and `--workspace` (rust-analyzer makes
+// both) would recompile the package and its build script; cargo's
+// fingerprint leaves it out too.
+func KeyEnv(env []string) []string {
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "CARGO_PRIMARY_PACKAGE=") {
+			out := append(append([]string(nil), env[:i]...), env[i+1:]...)
+			return KeyEnv(out)
+		}
+	}
+	return env
 }

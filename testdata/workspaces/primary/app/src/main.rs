@@ -1,0 +1,3 @@
+fn main() {
+    println!("flag primary: {}", flag::primary());
+}
