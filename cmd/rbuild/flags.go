@@ -64,6 +64,7 @@ var cargoFlags = map[string]flagSpec{
 	"--all-features": {feature: true}, "--no-default-features": {feature: true},
 	"--locked": {feature: true}, "--offline": {feature: true}, "--frozen": {feature: true},
 	"--config": {takesValue: true, feature: true}, "-Z": {takesValue: true, feature: true},
+	"--target": {takesValue: true}, // not for cargo metadata, which rejects it (its superset of packages is fine)
 
 	// Accepted, passed on to cargo.
 	"--ignore-rust-version": {},
