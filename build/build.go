@@ -92,6 +92,9 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		eo.Cost = w.history.cost
 	}
 	stats, err := executor.Run(ctx, g, w, eo)
+	if err == nil && sel == Everything {
+		err = s.settleDoctests(ctx, w, eo, &stats)
+	}
 	s.opt.Status.Done()
 	if w.msgs != nil {
 		w.msgs.finished(err == nil)

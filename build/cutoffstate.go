@@ -170,3 +170,25 @@ func (st *cutoffState) isFinished(a graph.ActionID) bool {
 	defer st.mu.Unlock()
 	return st.finished[a]
 }
+
+// absorbRepair takes into this build's state what the doctests' repair
+// run (doctest.go) did with lib compile a: it is no longer stale, and
+// finished unless its repair failed.
+func (st *cutoffState) absorbRepair(a graph.ActionID, finished bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.stale[a] {
+		st.counts.CutOff-- // counted as cut off by the build's run
+	}
+	st.stale[a], st.force[a] = false, false
+	st.finished[a] = finished
+}
+
+// addRepairCounts adds what the doctests' repair run compiled.
+func (st *cutoffState) addRepairCounts(c Counts) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.counts.Compiled += c.Compiled
+	st.counts.Repaired += c.Repaired
+	st.counts.Restored += c.Restored
+}

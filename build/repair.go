@@ -96,12 +96,18 @@ func (st *cutoffState) inFluxLocked(a *graph.Action) *executor.Later {
 // built on it needs repair too. A crate already asked for (force) counts
 // as stale until its repair starts, so that a never slips in between.
 func (st *cutoffState) repairs(a *graph.Action) (rerun, busy []graph.ActionID) {
+	return st.repairsFor(a.Inputs)
+}
+
+// repairsFor is repairs for a rustc (or rustdoc) that loads the files
+// inputs, which need not be an action of the graph (doctests).
+func (st *cutoffState) repairsFor(inputs []graph.FileID) (rerun, busy []graph.ActionID) {
 	g := st.g
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var closure []graph.ActionID
 	seen := map[graph.ActionID]bool{}
-	for _, in := range a.Inputs {
+	for _, in := range inputs {
 		p := g.Files[in].Producer
 		if p == graph.NoAction || seen[p] || g.Actions[p].Kind != graph.Compile {
 			continue

@@ -325,3 +325,48 @@ func resolveConfigPath(v, base string) string {
 func envName(s string) string {
 	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s))
 }
+
+// Rustdocflags are the extra flags cargo gives rustdoc for triple, in its
+// order of precedence: CARGO_ENCODED_RUSTDOCFLAGS, RUSTDOCFLAGS,
+// target.<triple>.rustdocflags (cfg() keys have none), then
+// build.rustdocflags (target_info.rs extra_args with Flags::Rustdoc).
+func (c *Config) Rustdocflags(env []string, triple string) ([]string, error) {
+	if v, ok := lookupOK(env, "CARGO_ENCODED_RUSTDOCFLAGS"); ok {
+		if v == "" {
+			return nil, nil
+		}
+		return strings.Split(v, "\x1f"), nil
+	}
+	if v, ok := lookupOK(env, "RUSTDOCFLAGS"); ok {
+		return strings.Fields(v), nil
+	}
+	var flags []string
+	if v, ok := lookupOK(env, "CARGO_TARGET_"+envName(triple)+"_RUSTDOCFLAGS"); ok {
+		flags = append(flags, strings.Fields(v)...)
+	}
+	f, _, err := c.StringList("target", triple, "rustdocflags")
+	if err != nil {
+		return nil, err
+	}
+	if flags = append(flags, f...); len(flags) > 0 {
+		return flags, nil
+	}
+	if v, ok := lookupOK(env, "CARGO_BUILD_RUSTDOCFLAGS"); ok {
+		return strings.Fields(v), nil
+	}
+	f, _, err = c.StringList("build", "rustdocflags")
+	return f, err
+}
+
+// Rustdoc is the rustdoc cargo would run, when the user chose one:
+// RUSTDOC, else build.rustdoc; "" means the toolchain's (RustcInfo.Rustdoc).
+func (c *Config) Rustdoc(env []string, cwd string) (string, error) {
+	if v := lookup(env, "RUSTDOC"); v != "" {
+		return resolveConfigPath(v, cwd), nil
+	}
+	s, root, err := c.String("build", "rustdoc")
+	if err != nil || s == "" {
+		return "", err
+	}
+	return resolveConfigPath(s, root), nil
+}

@@ -15,6 +15,21 @@ PKGS=(
   librust-serde-json-dev
   librust-clap-dev
   librust-memchr-dev
+  # crates whose doctests cmd/rbuild/doctest_test.go runs
+  # (scripts/doctest-workspace.sh), with their dev-dependencies
+  librust-adler-dev
+  librust-cfg-if-dev
+  librust-crunchy-dev
+  librust-fnv-dev
+  librust-ident-case-dev
+  librust-itoa-dev
+  librust-rustc-demangle-dev
+  librust-scopeguard-dev
+  librust-semver-dev
+  librust-stable-deref-trait-dev
+  librust-termcolor-dev
+  librust-unicase-dev
+  librust-unicode-width-dev
   # cargo_metadata: testdata/msgclient, the real client that parses
   # --message-format json (cmd/rbuild/msgclient_test.go)
   librust-cargo-metadata-dev

@@ -56,6 +56,7 @@ var cargoFlags = map[string]flagSpec{
 	"-p": {takesValue: true}, "--package": {takesValue: true},
 	"--workspace": {}, "--all": {}, "--exclude": {takesValue: true},
 	"--lib": {}, "--bins": {}, "--bin": {takesValue: true},
+	"--doc":      {}, // test: only the doctests (cargo's unit graph then holds nothing else)
 	"--examples": {}, "--example": {takesValue: true},
 	"--tests": {}, "--test": {takesValue: true},
 	"--benches": {}, "--bench": {takesValue: true}, "--all-targets": {},

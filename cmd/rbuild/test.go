@@ -9,25 +9,24 @@ import (
 	"path/filepath"
 	"sort"
 
+	"rbuild/build"
 	"rbuild/cargometa"
+	"rbuild/graph"
 )
 
 var kindOrder = map[string]int{"lib": 0, "bin": 1, "test": 2, "example": 3, "bench": 4}
 
 // test builds like `cargo test` and runs each test executable in cargo's
-// order: per package, unit tests of the lib, of bins, then integration tests.
+// order: per package, unit tests of the lib, of bins, then integration
+// tests; then the doctests, as cargo does.
 func test(ctx context.Context, o *options, args []string) error {
-	s, err := buildForRun(ctx, o, args)
+	s, doctests, err := buildForTest(ctx, o, args)
 	if err != nil || o.noRun {
 		return err
 	}
 	var tests []*cargometa.Unit
-	doctests := false
 	for _, u := range s.Plan().Units {
-		switch {
-		case u.J.Mode == "doctest":
-			doctests = true
-		case u.TestMode:
+		if u.TestMode {
 			tests = append(tests, u)
 		}
 	}
@@ -45,7 +44,7 @@ func test(ctx context.Context, o *options, args []string) error {
 		}
 		return a.J.Target.Name < b.J.Target.Name
 	})
-	failed := 0
+	testArgs := append(append([]string{}, o.testFilter...), o.trailing...)
 	for _, u := range tests {
 		env, err := s.Plan().RunEnv(u, s.BuildOutputs())
 		if err != nil {
@@ -56,28 +55,69 @@ func test(ctx context.Context, o *options, args []string) error {
 			what = "unittests " + what
 		}
 		s.Status().Verb("Running", fmt.Sprintf("%s (%s)", what, relTo(s.Dir(), u.Exe, "")))
-		args := append(append([]string{}, o.testFilter...), o.trailing...)
-		cmd := exec.CommandContext(ctx, u.Exe, args...)
+		cmd := exec.CommandContext(ctx, u.Exe, testArgs...)
 		cmd.Dir = filepath.Dir(u.Pkg.ManifestPath)
 		cmd.Env = cargometa.MergeEnv(s.Plan().BaseEnv, env, nil)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				return fmt.Errorf("run %s: %w", u.Exe, err)
-			}
-			failed++
-			s.Status().Verb("error", fmt.Sprintf("test failed, to rerun pass `%s`", rerunFlag(u)))
-			return &exitError{code: 101}
+		if err := runTest(ctx, cmd, s, "test failed, to rerun pass `"+rerunFlag(u)+"`"); err != nil {
+			return err
 		}
 	}
-	if doctests {
-		s.Status().Verb("Doc-tests", "not run: rbuild does not run doctests yet (use `cargo test --doc`)")
+	for _, d := range doctests {
+		s.Status().Verb("Doc-tests", d.Unit.J.Target.Name)
+		if o.verbose > 0 {
+			s.Status().Verb("Running", "`"+graph.ShellQuote(d.Cmd.Argv)+"`")
+		}
+		cmd := exec.CommandContext(ctx, d.Cmd.Argv[0], d.Cmd.Argv[1:]...)
+		cmd.Dir, cmd.Env = d.Cmd.Dir, d.Cmd.Env
+		rerun := "--doc"
+		if len(s.Plan().Q.Meta.WorkspaceMembers) > 1 {
+			rerun = "-p " + d.Unit.Pkg.Name + " --doc"
+		}
+		if err := runTest(ctx, cmd, s, "doctest failed, to rerun pass `"+rerun+"`"); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// buildForTest builds as buildForRun does and, unless --no-run, gets the
+// doctests' commands while the target dir is still locked (their
+// dependency views are made then).
+func buildForTest(ctx context.Context, o *options, args []string) (*build.Session, []build.Doctest, error) {
+	opt := o.buildOptions(args)
+	s, err := build.Open(ctx, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	if err := buildAndReport(ctx, s, o, opt.Status); err != nil || o.noRun {
+		return s, nil, err
+	}
+	color := o.color
+	if color == "" {
+		color = "auto"
+	}
+	d, err := s.Doctests(build.DoctestArgs{Color: color, TestArgs: append(append([]string{}, o.testFilter...), o.trailing...)})
+	return s, d, err
+}
+
+// runTest runs a test executable or rustdoc on the terminal. A test that
+// fails is reported as cargo does and ends `rbuild test` with exit code 101.
+func runTest(ctx context.Context, cmd *exec.Cmd, s *build.Session, failed string) error {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("run %s: %w", cmd.Path, err)
+	}
+	s.Status().Verb("error", failed)
+	return &exitError{code: 101}
 }
 
 func rerunFlag(u *cargometa.Unit) string {
