@@ -9,7 +9,8 @@ Usage: rbuild [global options] <command> [options] [-- args]
 Commands:
   build      Compile the workspace (like cargo build)
   check      Check for errors without code generation (like cargo check)
-  test       Build and run tests (like cargo test); --no-run only builds
+  test       Build and run tests, then doctests (like cargo test); --doc only
+             doctests, --no-run only builds
   run        Build and run a binary (like cargo run)
   explain    Say, for the last build, why each action ran or was skipped
   gen        Write the build for another tool: gen ninja|tup|build-plan|dot
@@ -55,6 +56,7 @@ rbuild flags:
   --build-plan FILE     (build) Run this build plan (cargo's legacy --build-plan
                         JSON, e.g. from rbuild gen build-plan) instead of asking cargo
   --no-run              (test) Build the test executables but do not run them
+  --doc                 (test) Run only the doctests
   -o, --output FILE     (gen) Write here ("-" = stdout); default build.ninja or
                         Tupfile in the workspace root, stdout for build-plan and dot
   --gen-dir DIR         (gen) Where the generated build puts its artifacts
