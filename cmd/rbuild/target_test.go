@@ -114,28 +114,32 @@ func sameBinaries(t *testing.T, theirs, ours, oursHost string) {
 func TestTargetCommandsMatchCargo(t *testing.T) {
 	triple := hostTriple(t)
 	for _, tc := range []struct {
-		ws     string
-		config bool // build.target in .cargo/config.toml instead of --target
+		ws, cmd string
+		config  string // .cargo/config.toml: build.target instead of --target, or the target's linker
 	}{
-		{"buildscript", false}, {"procmacro", false}, {"links", false}, {"buildscript", true},
+		{"buildscript", "build", ""}, {"procmacro", "build", ""}, {"links", "build", ""},
+		{"buildscript", "build", "[build]\ntarget = \"TRIPLE\"\n"},
+		{"procmacro", "build", "[target.TRIPLE]\nlinker = \"cc\"\n"},
+		{"links", "check", ""},
 	} {
-		name := tc.ws
-		if tc.config {
-			name += " build.target"
+		name := tc.ws + " " + tc.cmd
+		if tc.config != "" {
+			name += " " + strings.Fields(tc.config)[0]
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := copyWorkspace(t, tc.ws)
-			args := []string{"build", "-v"}
-			if tc.config {
+			args := []string{tc.cmd, "-v"}
+			if tc.config != "" {
 				if err := os.MkdirAll(filepath.Join(dir, ".cargo"), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				cfg := "[build]\ntarget = \"" + triple + "\"\n"
+				cfg := strings.ReplaceAll(tc.config, "TRIPLE", triple)
 				if err := os.WriteFile(filepath.Join(dir, ".cargo", "config.toml"), []byte(cfg), 0o644); err != nil {
 					t.Fatal(err)
 				}
-			} else {
+			}
+			if !strings.Contains(tc.config, "[build]") {
 				args = append(args, "--target", triple)
 			}
 			env := []string{"RUSTFLAGS=" + targetFlag}
@@ -143,8 +147,13 @@ func TestTargetCommandsMatchCargo(t *testing.T) {
 			out := cargoTarget(t, dir, ct, env, args...)
 			r := mustRbuild(t, dir, env, append(args, "--color", "never")...)
 			compareTargetCommands(t, triple, out, r.stderr, ct, dir)
-			sameBinaries(t, filepath.Join(ct, triple, "debug"), filepath.Join(dir, "target", triple, "debug"),
-				filepath.Join(dir, "target", "debug"))
+			if strings.Contains(tc.config, "linker") && strings.Count(r.stderr, " -C linker=cc ") < 2 {
+				t.Errorf("the configured linker is missing:\n%s", r.stderr)
+			}
+			if tc.cmd == "build" {
+				sameBinaries(t, filepath.Join(ct, triple, "debug"), filepath.Join(dir, "target", triple, "debug"),
+					filepath.Join(dir, "target", "debug"))
+			}
 
 			// Nothing changed: nothing runs.
 			r = mustRbuild(t, dir, env, append(args, "--color", "never")...)
