@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -23,19 +24,35 @@ import (
 // for the differences in msgAllowed.
 
 // msgAllowed lists every difference between cargo's and rbuild's records
-// that is by design, with its reason (README lists them). A line either
-// rule drops is left out on both sides before the comparison.
+// that is by design, with its reason (README lists them). Each rule
+// rewrites a line (the same on both sides) or drops it (keep false) before
+// the comparison.
 var msgAllowed = []struct {
 	what, why string
-	drop      func(s msgStep, line string) bool
+	rule      func(s msgStep, line string) (out string, keep bool)
 }{
 	{
 		what: "`fresh` after an edit",
 		why: "rbuild skips a compile its interface cutoff proves unneeded and reports it fresh:true " +
 			"where cargo recompiles (fresh:false); fresh is compared for clean builds (all false) and no-ops (all true)",
-		drop: func(s msgStep, line string) bool { return strings.HasPrefix(line, "fresh ") && !s.compareFresh },
+		rule: func(s msgStep, line string) (string, bool) {
+			return line, !strings.HasPrefix(line, "fresh ") || s.compareFresh
+		},
+	},
+	{
+		what: "where a test executable is",
+		why: "rbuild links each test (and each executable it does not uplift) in a directory of its own, " +
+			"target/rbuild/<profile>/bins/<name>-<hash>/<name>-<hash> (its objects and .rlink stay apart), " +
+			"where cargo writes target/<profile>/deps/<name>-<hash>; the path is compared as deps/<name>-<hash>",
+		rule: func(_ msgStep, line string) (string, bool) {
+			return msgBinsDir.ReplaceAllString(line, "/deps/$1"), true
+		},
 	},
 }
+
+// msgBinsDir matches rbuild's per-executable directory in a normalised
+// path: /bins/<name>-HASH/<name>-HASH.
+var msgBinsDir = regexp.MustCompile(`/bins/([A-Za-z0-9_]+-HASH)/([A-Za-z0-9_]+-HASH)\b`)
 
 // msgOther is the tool whose stream is judged against cargo's: rbuild.
 // RBUILD_MSGCLIENT_OTHER=cargo puts cargo on both sides (the harness's own
@@ -49,13 +66,14 @@ func msgOther(t *testing.T) msgTool {
 }
 
 // msgStep is one build of a sequence: edits applied to both copies, then
-// `<tool> args... --message-format=json` in each.
+// `<tool> args... --message-format=<format>` in each.
 type msgStep struct {
 	name         string
 	edits        []edit
 	args         []string
-	fail         bool // the build must fail (and say so in build-finished)
-	compareFresh bool // clean build or no-op: fresh must match too
+	format       string // --message-format: json unless set
+	fail         bool   // the build must fail (and say so in build-finished)
+	compareFresh bool   // clean build or no-op: fresh must match too
 }
 
 type msgTool struct {
@@ -186,7 +204,8 @@ func msgKeep(s msgStep, lines []string) []string {
 next:
 	for _, l := range lines {
 		for _, a := range msgAllowed {
-			if a.drop(s, l) {
+			var keep bool
+			if l, keep = a.rule(s, l); !keep {
 				continue next
 			}
 		}
@@ -205,7 +224,11 @@ func msgRun(t *testing.T, other msgTool, cdir, odir string, steps []msgStep) (ca
 			applyEdit(t, cdir, e)
 			applyEdit(t, odir, e)
 		}
-		args := append(append([]string{}, s.args...), "--message-format=json")
+		format := s.format
+		if format == "" {
+			format = "json"
+		}
+		args := append(append([]string{}, s.args...), "--message-format="+format)
 		cr := msgCargo.run(t, cdir, args)
 		or := other.run(t, odir, args)
 		if (cr.code != 0) != s.fail || (or.code != 0) != s.fail {
@@ -281,6 +304,11 @@ func TestMsgClient(t *testing.T) {
 			{app, "    let _broken: u32 = \"not a number\";\n", ""},
 			{lib, "fn helper()", "fn unused_helper() -> u32 {\n    1\n}\n\nfn helper()"}}},
 		{name: "no-op replays the warning", args: build, compareFresh: true},
+		{name: "a dependent rebuilt replays the warning", args: build,
+			edits: []edit{{app, "fn main() {\n", "fn main() {\n    let _n = 1;\n"}}},
+		// cargo-nextest lists test binaries this way; diagnostics go to
+		// stderr, so mcore's warning is no record.
+		{name: "nextest's test --no-run", args: []string{"test", "--no-run", "--workspace"}, format: "json-render-diagnostics"},
 		{name: "check", args: []string{"check"}},
 		{name: "rust-analyzer's overrideCommand", args: []string{"check", "--quiet", "--workspace", "--all-targets"}},
 	}
