@@ -300,10 +300,14 @@ func TestMsgClient(t *testing.T) {
 			{app, "mcore::value(), 42", "mcore::value(0), 42"}}},
 		{name: "compile error", args: build, fail: true,
 			edits: []edit{{app, "fn main() {\n", "fn main() {\n    let _broken: u32 = \"not a number\";\n"}}},
+		{name: "the error in short form", args: build, fail: true, format: "json-diagnostic-short"},
 		{name: "warning in a dependency", args: build, edits: []edit{
 			{app, "    let _broken: u32 = \"not a number\";\n", ""},
 			{lib, "fn helper()", "fn unused_helper() -> u32 {\n    1\n}\n\nfn helper()"}}},
 		{name: "no-op replays the warning", args: build, compareFresh: true},
+		// cargo replays what it kept from the compile: the long form
+		{name: "replayed, asked for the short form", args: build, format: "json-diagnostic-short"},
+		{name: "replayed with colours", args: build, format: "json-diagnostic-rendered-ansi"},
 		{name: "a dependent rebuilt replays the warning", args: build,
 			edits: []edit{{app, "fn main() {\n", "fn main() {\n    let _n = 1;\n"}}},
 		// cargo-nextest lists test binaries this way; diagnostics go to

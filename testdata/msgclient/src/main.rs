@@ -16,6 +16,8 @@
 //!   `debug/deps/x` compare equal; uplifted files are at the same place in
 //!   both anyway); paths under WORKSPACE_DIR become `$WS/…`;
 //! - a `-<16 hex digits>` metadata hash becomes `-HASH`;
+//! - a diagnostic's `rendered` text is kept (paths normalised, newlines as
+//!   `\n`, ESC as `\e`): it shows json-diagnostic-short and -rendered-ansi;
 //! - `fresh` is a line of its own (kind `fresh`), so a comparison can keep
 //!   or drop it.
 use cargo_metadata::diagnostic::DiagnosticLevel;
@@ -199,13 +201,16 @@ fn main() {
                         )
                     });
                 out.push(format!(
-                    "compiler-message {} {} level={} code={} at={} message={}",
+                    "compiler-message {} {} level={} code={} at={} message={} rendered={}",
                     package(&c.package_id.repr),
                     target(&c.target),
                     level(&d.level),
                     d.code.as_ref().map_or("-", |c| c.code.as_str()),
                     at,
-                    n.text(&d.message)
+                    n.text(&d.message),
+                    d.rendered
+                        .as_ref()
+                        .map_or("-".to_string(), |r| n.text(r).replace('\x1b', "\\e"))
                 ));
             }
             Message::BuildScriptExecuted(b) => {
