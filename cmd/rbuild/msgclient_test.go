@@ -407,3 +407,29 @@ func TestMsgClientDebian(t *testing.T) {
 		{name: "private body in memchr", args: build, edits: []edit{benchEdit}},
 	})
 }
+
+// Two small workspaces for what msgs lacks: links (a native library:
+// linked_libs, linked_paths under OUT_DIR, a dependent's build script
+// reading DEP_*) and badbuildscript (a failing build script: its
+// cargo:warning and stderr are no records).
+func TestMsgClientSmall(t *testing.T) {
+	msgClient(t)
+	other := msgOther(t)
+	for _, c := range []struct {
+		ws    string
+		steps []msgStep
+	}{
+		{"links", []msgStep{
+			{name: "clean build", args: []string{"build"}, compareFresh: true},
+			{name: "no-op", args: []string{"build"}, compareFresh: true},
+		}},
+		{"badbuildscript", []msgStep{
+			{name: "failing build script", args: []string{"build"}, fail: true},
+		}},
+	} {
+		t.Run(c.ws, func(t *testing.T) {
+			cdir, odir := msgCopies(t, c.ws)
+			msgRun(t, other, cdir, odir, c.steps)
+		})
+	}
+}
