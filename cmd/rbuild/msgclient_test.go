@@ -215,8 +215,8 @@ next:
 }
 
 // msgRun runs steps on two copies of a workspace, cargo in cdir and other
-// in odir, compares the records of each step and returns the other tool's
-// lines of the last step.
+// in odir, compares the records of each step and returns the last step's
+// lines of both and the other tool's stream.
 func msgRun(t *testing.T, other msgTool, cdir, odir string, steps []msgStep) (cargoLast, otherLast []string, otherStream string) {
 	t.Helper()
 	for _, s := range steps {
@@ -241,7 +241,7 @@ func msgRun(t *testing.T, other msgTool, cdir, odir string, steps []msgStep) (ca
 		msgFilesExist(t, other.name+" "+s.name, or.stdout)
 		finished := fmt.Sprintf("build-finished success=%v", !s.fail)
 		for _, side := range [][]string{want, got} {
-			if !contains(side, finished) {
+			if !msgHas(side, finished) {
 				t.Errorf("%s: no %q record", s.name, finished)
 			}
 		}
@@ -264,7 +264,7 @@ func msgRun(t *testing.T, other msgTool, cdir, odir string, steps []msgStep) (ca
 	return cargoLast, otherLast, otherStream
 }
 
-func contains(lines []string, l string) bool {
+func msgHas(lines []string, l string) bool {
 	for _, x := range lines {
 		if x == l {
 			return true
@@ -325,16 +325,16 @@ func TestMsgClient(t *testing.T) {
 		switch {
 		case f[0] == "compiler-artifact" && f[3] == "kinds=custom-build":
 			want := "build-script-executed " + f[1] + " out_dir=$T/debug/build/"
-			if !hasPrefix(otherLast, want) {
+			if !msgHasPrefix(otherLast, want) {
 				t.Errorf("%s: build script of %s: no build-script-executed with its out_dir", other.name, f[1])
 			}
 		case f[0] == "compiler-artifact" && f[3] == "kinds=proc-macro" && strings.Contains(l, ".so"):
-			if !hasPrefix(otherLast, strings.Join(f[:5], " ")) || !hasSO(otherLast, strings.Join(f[:5], " ")) {
+			if !msgHasPrefix(otherLast, strings.Join(f[:5], " ")) || !msgHasSO(otherLast, strings.Join(f[:5], " ")) {
 				t.Errorf("%s: proc macro %s: no compiler-artifact with its .so", other.name, f[1])
 			}
 		}
 	}
-	if !contains(otherLast, "build-script-executed mcore@0.1.0 out_dir=$T/debug/build/mcore-HASH/out cfgs=[has_gen] env=[GEN_VALUE=generated-7] linked_libs=[] linked_paths=[]") {
+	if !msgHas(otherLast, "build-script-executed mcore@0.1.0 out_dir=$T/debug/build/mcore-HASH/out cfgs=[has_gen] env=[GEN_VALUE=generated-7] linked_libs=[] linked_paths=[]") {
 		t.Errorf("%s: mcore's build-script-executed lacks its cfg or env:\n%s", other.name, strings.Join(otherLast, "\n"))
 	}
 	// (msgRun checked that the files named are there: rust-analyzer loads
@@ -371,7 +371,7 @@ func msgFilesExist(t *testing.T, who, stream string) {
 	}
 }
 
-func hasPrefix(lines []string, p string) bool {
+func msgHasPrefix(lines []string, p string) bool {
 	for _, l := range lines {
 		if strings.HasPrefix(l, p) {
 			return true
@@ -380,7 +380,7 @@ func hasPrefix(lines []string, p string) bool {
 	return false
 }
 
-func hasSO(lines []string, p string) bool {
+func msgHasSO(lines []string, p string) bool {
 	for _, l := range lines {
 		if strings.HasPrefix(l, p) && strings.Contains(l, ".so") {
 			return true
