@@ -21,40 +21,26 @@ var kindOrder = map[string]int{"lib": 0, "bin": 1, "test": 2, "example": 3, "ben
 // tests; then the doctests, as cargo does.
 func test(ctx context.Context, o *options, args []string) error {
 	s, doctests, err := buildForTest(ctx, o, args)
-	if err != nil || o.noRun {
+	if err != nil {
 		return err
 	}
-	var tests []*cargometa.Unit
-	for _, u := range s.Plan().Units {
-		if u.TestMode {
-			tests = append(tests, u)
+	tests := testExecutables(s.Plan())
+	if o.noRun {
+		// Like cargo: where the test executables are, for whoever runs them.
+		for _, u := range tests {
+			if !o.quiet {
+				s.Status().Verb("Executable", testDescription(s, u))
+			}
 		}
+		return nil
 	}
-	sort.SliceStable(tests, func(i, j int) bool {
-		a, b := tests[i], tests[j]
-		if a.Pkg.Name != b.Pkg.Name {
-			return a.Pkg.Name < b.Pkg.Name
-		}
-		ka, kb := kindOrder[a.Kind()], kindOrder[b.Kind()]
-		if !a.IsLib && ka == 0 {
-			ka = 5
-		}
-		if ka != kb {
-			return ka < kb
-		}
-		return a.J.Target.Name < b.J.Target.Name
-	})
 	testArgs := append(append([]string{}, o.testFilter...), o.trailing...)
 	for _, u := range tests {
 		env, err := s.Plan().RunEnv(u, s.BuildOutputs())
 		if err != nil {
 			return err
 		}
-		what := relTo(s.Dir(), *u.J.Target.SrcPath, filepath.Dir(u.Pkg.ManifestPath))
-		if u.Kind() == "lib" || u.Kind() == "bin" {
-			what = "unittests " + what
-		}
-		s.Status().Verb("Running", fmt.Sprintf("%s (%s)", what, relTo(s.Dir(), u.Exe, "")))
+		s.Status().Verb("Running", testDescription(s, u))
 		cmd := exec.CommandContext(ctx, u.Exe, testArgs...)
 		cmd.Dir = filepath.Dir(u.Pkg.ManifestPath)
 		cmd.Env = cargometa.MergeEnv(s.Plan().BaseEnv, env, nil)
@@ -78,6 +64,42 @@ func test(ctx context.Context, o *options, args []string) error {
 		}
 	}
 	return nil
+}
+
+// testExecutables are the plan's test executables in cargo's order: per
+// package, unit tests of the lib, of bins, then integration tests.
+func testExecutables(p *cargometa.Plan) []*cargometa.Unit {
+	var tests []*cargometa.Unit
+	for _, u := range p.Units {
+		if u.TestMode {
+			tests = append(tests, u)
+		}
+	}
+	sort.SliceStable(tests, func(i, j int) bool {
+		a, b := tests[i], tests[j]
+		if a.Pkg.Name != b.Pkg.Name {
+			return a.Pkg.Name < b.Pkg.Name
+		}
+		ka, kb := kindOrder[a.Kind()], kindOrder[b.Kind()]
+		if !a.IsLib && ka == 0 {
+			ka = 5
+		}
+		if ka != kb {
+			return ka < kb
+		}
+		return a.J.Target.Name < b.J.Target.Name
+	})
+	return tests
+}
+
+// testDescription is how cargo names a test executable when it runs it
+// or, with --no-run, lists it: "unittests src/lib.rs (target/…/x-hash)".
+func testDescription(s *build.Session, u *cargometa.Unit) string {
+	what := relTo(s.Dir(), *u.J.Target.SrcPath, filepath.Dir(u.Pkg.ManifestPath))
+	if u.IsLib || u.Kind() == "bin" { // proc macros too
+		what = "unittests " + what
+	}
+	return fmt.Sprintf("%s (%s)", what, relTo(s.Dir(), u.Exe, ""))
 }
 
 // buildForTest builds as buildForRun does and, unless --no-run, gets the
