@@ -308,6 +308,8 @@ func (o *options) profileName() string {
 		return o.profile
 	case o.release:
 		return "release"
+	case o.cmd == "test":
+		return "test" // cargo test's profile (it inherits dev)
 	}
 	return "dev"
 }
