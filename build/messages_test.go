@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -159,5 +160,45 @@ func TestMessageRecordsAndReplay(t *testing.T) {
 		if !strings.Contains(errs.String(), w) {
 			t.Errorf("human no-op: %q not replayed:\n%s", w, errs.String())
 		}
+	}
+}
+
+// A rustc that crashes mid-build (here: half a diagnostic on stderr, then
+// SIGSEGV) leaves the JSON stream line-valid, ending in a failed
+// build-finished.
+func TestMessagesWhenRustcCrashes(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "procmacro")
+	if out, err := exec.Command("cp", "-r", filepath.Join("..", "testdata", "workspaces", "procmacro"), ws).CombinedOutput(); err != nil {
+		t.Fatalf("copy: %v %s", err, out)
+	}
+	wrapper := filepath.Join(t.TempDir(), "crash-hello.sh")
+	script := "#!/bin/sh\ncase \" $* \" in *' --crate-name hello '*)\n" +
+		"  printf '{\"$message_type\":\"diagnostic\",\"message\":\"half' >&2\n  kill -SEGV $$;;\nesac\nexec \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	s, err := Open(context.Background(), Options{Dir: ws, Env: append(testEnv(t), "RUSTC_WRAPPER="+wrapper),
+		MessageFormat: MessageFormat{JSON: true}, Messages: &out, Status: executor.NewStatus(&errs, false, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Build(context.Background(), Everything); err == nil {
+		t.Fatalf("the build succeeded although rustc crashed:\n%s", errs.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("not a JSON line: %q", l)
+		}
+	}
+	var last record
+	json.Unmarshal([]byte(lines[len(lines)-1]), &last)
+	if last.Reason != "build-finished" || last.Success {
+		t.Errorf("last record %q, want a failed build-finished:\n%s", lines[len(lines)-1], out.String())
+	}
+	if !strings.Contains(errs.String(), "could not compile `hello`") {
+		t.Errorf("no could-not-compile line on stderr:\n%s", errs.String())
 	}
 }
