@@ -16,22 +16,10 @@ import (
 // each "Doc-tests NAME" and its passed/failed/ignored/filtered totals,
 // and the exit code.
 
-// cargoRun runs real cargo in dir with its own target dir.
+// cargoRun runs cargo in dir with its own target dir.
 func cargoRun(t testing.TB, dir, targetDir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command("cargo", args...)
-	cmd.Dir = dir
-	cmd.Env = append(cleanEnv(), "CARGO_TARGET_DIR="+targetDir)
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	r := result{stdout: so.String(), stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run cargo: %v", err)
-	}
-	return r
+	return runIn(t, "cargo", dir, []string{"CARGO_TARGET_DIR=" + targetDir}, args...)
 }
 
 var (

@@ -65,7 +65,15 @@ type result struct {
 // rbuild runs the rbuild binary in dir with extra env entries.
 func rbuild(t testing.TB, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(rbuildBin, args...)
+	return runIn(t, rbuildBin, dir, env, args...)
+}
+
+// runIn runs prog (rbuild, cargo, …) in dir with the clean environment
+// plus env, and returns its output and exit code; only a failure to
+// start it fails the test.
+func runIn(t testing.TB, prog, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(prog, args...)
 	cmd.Dir = dir
 	cmd.Env = append(cleanEnv(), env...)
 	var so, se bytes.Buffer
@@ -75,9 +83,26 @@ func rbuild(t testing.TB, dir string, env []string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("run rbuild: %v", err)
+		t.Fatalf("run %s: %v", prog, err)
 	}
 	return r
+}
+
+// hostTriple is rustc's host, the one platform whose std is installed
+// where the tests run.
+func hostTriple(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("rustc", "-vV").Output()
+	if err != nil {
+		t.Fatalf("rustc -vV: %v", err)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if h, ok := strings.CutPrefix(l, "host: "); ok {
+			return strings.TrimSpace(h)
+		}
+	}
+	t.Fatal("rustc -vV names no host")
+	return ""
 }
 
 func mustRbuild(t testing.TB, dir string, env []string, args ...string) result {

@@ -83,19 +83,7 @@ type msgTool struct {
 
 var msgCargo = msgTool{"cargo", func(t *testing.T, dir string, args []string) result {
 	t.Helper()
-	cmd := exec.Command("cargo", args...)
-	cmd.Dir = dir
-	cmd.Env = cleanEnv()
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	r := result{stdout: so.String(), stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run cargo: %v", err)
-	}
-	return r
+	return runIn(t, "cargo", dir, nil, args...)
 }}
 
 var msgRbuild = msgTool{"rbuild", func(t *testing.T, dir string, args []string) result {

@@ -40,39 +40,6 @@ import (
 // with profile.test and an executable (nextest-runner/src/list/
 // binary_list.rs, process_artifact) and runs each with --list.
 
-// nxTool runs a program (cargo or rbuild) in dir with extra env entries.
-func nxTool(t *testing.T, prog, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(prog, args...)
-	cmd.Dir = dir
-	cmd.Env = append(cleanEnv(), env...)
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	r := result{stdout: so.String(), stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", prog, err)
-	}
-	return r
-}
-
-func nxHost(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("rustc", "-vV").Output()
-	if err != nil {
-		t.Fatalf("rustc -vV: %v", err)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if h, ok := strings.CutPrefix(l, "host: "); ok {
-			return h
-		}
-	}
-	t.Fatalf("no host in rustc -vV:\n%s", out)
-	return ""
-}
-
 // nxTestBinary is what nextest takes from a compiler-artifact record.
 type nxTestBinary struct {
 	PackageID, Name, Kind string
@@ -132,12 +99,12 @@ func nextestOn(t *testing.T, ws string) {
 	// locate-project and metadata go to cargo unchanged.
 	for _, args := range [][]string{
 		{"--color=never", "locate-project", "--workspace", "--message-format=plain"},
-		{"--color=never", "metadata", "--format-version=1", "--all-features", "--filter-platform", nxHost(t)},
-		{"--color=never", "metadata", "--format-version=1", "--all-features", "--filter-platform", nxHost(t),
+		{"--color=never", "metadata", "--format-version=1", "--all-features", "--filter-platform", hostTriple(t)},
+		{"--color=never", "metadata", "--format-version=1", "--all-features", "--filter-platform", hostTriple(t),
 			"--locked", "--quiet", "--config", "build.incremental=false"},
 	} {
-		want := nxTool(t, "cargo", dir, nil, args...)
-		got := nxTool(t, rbuildBin, dir, asTool, args...)
+		want := runIn(t, "cargo", dir, nil, args...)
+		got := runIn(t, rbuildBin, dir, asTool, args...)
 		if got.code != 0 || got.code != want.code || got.stdout != want.stdout {
 			t.Fatalf("CARGO=rbuild %v: exit %d (cargo %d), output equal to cargo's: %v\n%s", args, got.code, want.code,
 				got.stdout == want.stdout, got.stderr)
@@ -151,11 +118,11 @@ func nextestOn(t *testing.T, ws string) {
 			"json-render-diagnostics,json-diagnostic-short", "--workspace", "--all-targets", "--jobs", "2",
 			"--locked", "--quiet", "--config", "build.incremental=false", "--ignore-rust-version", "--future-incompat-report"},
 	} {
-		want := nxTool(t, "cargo", dir, cargoEnv, args...)
+		want := runIn(t, "cargo", dir, cargoEnv, args...)
 		if want.code != 0 {
 			t.Fatalf("cargo %v: exit %d\n%s", args, want.code, want.stderr)
 		}
-		got := nxTool(t, rbuildBin, dir, asTool, args...)
+		got := runIn(t, rbuildBin, dir, asTool, args...)
 		if got.code != 0 {
 			t.Fatalf("CARGO=rbuild %v: exit %d\n%s", args, got.code, got.stderr)
 		}
@@ -215,7 +182,7 @@ func TestCargoRbuild(t *testing.T) {
 	}
 	pathEnv := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
 	dir := copyWorkspace(t, "chain")
-	r := nxTool(t, "cargo", dir, pathEnv, "rbuild", "build")
+	r := runIn(t, "cargo", dir, pathEnv, "rbuild", "build")
 	if r.code != 0 || !strings.Contains(r.stderr, "rbuild: ") {
 		t.Fatalf("cargo rbuild build: exit %d, no rbuild summary:\n%s", r.code, r.stderr)
 	}
@@ -224,12 +191,12 @@ func TestCargoRbuild(t *testing.T) {
 		t.Fatalf("app built by cargo rbuild prints %q, cargo's %q", got, want)
 	}
 	// Global flags and a command rbuild hands to cargo.
-	r = nxTool(t, "cargo", dir, pathEnv, "rbuild", "-q", "build")
+	r = runIn(t, "cargo", dir, pathEnv, "rbuild", "-q", "build")
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("cargo rbuild -q build: exit %d, stderr %q", r.code, r.stderr)
 	}
-	got := nxTool(t, "cargo", dir, pathEnv, "rbuild", "metadata", "--format-version", "1")
-	wantMeta := nxTool(t, "cargo", dir, nil, "metadata", "--format-version", "1")
+	got := runIn(t, "cargo", dir, pathEnv, "rbuild", "metadata", "--format-version", "1")
+	wantMeta := runIn(t, "cargo", dir, nil, "metadata", "--format-version", "1")
 	if got.code != 0 || got.stdout != wantMeta.stdout {
 		t.Fatalf("cargo rbuild metadata: exit %d, equal to cargo metadata: %v\n%s", got.code, got.stdout == wantMeta.stdout, got.stderr)
 	}
@@ -248,16 +215,16 @@ func TestPassthrough(t *testing.T) {
 			{"no-such-command"},
 			{"build", "--message-format", "json,human"}, // rbuild's own, with cargo's error
 		} {
-			want := nxTool(t, "cargo", dir, nil, args...)
-			got := nxTool(t, rbuildBin, dir, env, args...)
+			want := runIn(t, "cargo", dir, nil, args...)
+			got := runIn(t, rbuildBin, dir, env, args...)
 			if got.code != want.code || got.stdout != want.stdout || got.stderr != want.stderr {
 				t.Errorf("%v rbuild %v: exit %d, stdout %q, stderr %q\ncargo: exit %d, stdout %q, stderr %q",
 					env, args, got.code, head(got.stdout, 3), got.stderr, want.code, head(want.stdout, 3), want.stderr)
 			}
 		}
 		// --version: cargo's line first (what tools parse), then rbuild's.
-		want := nxTool(t, "cargo", dir, nil, "--version").stdout
-		got := nxTool(t, rbuildBin, dir, env, "--version").stdout
+		want := runIn(t, "cargo", dir, nil, "--version").stdout
+		got := runIn(t, rbuildBin, dir, env, "--version").stdout
 		if !strings.HasPrefix(got, want) || !strings.Contains(got, "\nrbuild "+version+"\n") {
 			t.Errorf("rbuild --version: %q, want cargo's %q then rbuild's", got, want)
 		}
@@ -270,7 +237,7 @@ func TestPassthrough(t *testing.T) {
 func TestGlobalFlagsAndTermEnv(t *testing.T) {
 	dir := copyWorkspace(t, "chain")
 	cargoEnv := []string{"CARGO_TARGET_DIR=" + filepath.Join(t.TempDir(), "ct")}
-	nxTool(t, "cargo", dir, cargoEnv, "build")
+	runIn(t, "cargo", dir, cargoEnv, "build")
 	mustRbuild(t, dir, nil, "build")
 	// Unset what decides colours, then set what a case asks for.
 	base := []string{"NO_COLOR=", "CLICOLOR_FORCE=", "CARGO_TERM_COLOR=auto", "CARGO_TERM_VERBOSE=false", "CARGO_TERM_QUIET=false"}
@@ -297,8 +264,8 @@ func TestGlobalFlagsAndTermEnv(t *testing.T) {
 		{[]string{"CARGO_TERM_VERBOSE=true"}, []string{"-q", "build"}},
 	} {
 		env := append(append([]string{}, base...), c.env...)
-		want := nxTool(t, "cargo", dir, append(env, cargoEnv...), c.args...)
-		got := nxTool(t, rbuildBin, dir, env, c.args...)
+		want := runIn(t, "cargo", dir, append(env, cargoEnv...), c.args...)
+		got := runIn(t, rbuildBin, dir, env, c.args...)
 		if got.code != want.code || colored(got.stderr) != colored(want.stderr) || (got.stderr == "") != (want.stderr == "") {
 			t.Errorf("%v rbuild %v: exit %d, coloured %v, stderr %q\ncargo: exit %d, coloured %v, stderr %q", c.env, c.args,
 				got.code, colored(got.stderr), got.stderr, want.code, colored(want.stderr), want.stderr)
@@ -308,7 +275,7 @@ func TestGlobalFlagsAndTermEnv(t *testing.T) {
 	// rbuild's (a build that runs something: a fresh target dir).
 	for _, c := range []tc{{nil, []string{"-v", "build"}}, {[]string{"CARGO_TERM_VERBOSE=true"}, []string{"build"}}} {
 		env := append(append([]string{"CARGO_TARGET_DIR=" + filepath.Join(t.TempDir(), "t")}, base...), c.env...)
-		if r := nxTool(t, rbuildBin, dir, env, c.args...); r.code != 0 || !strings.Contains(r.stderr, "Running `") {
+		if r := runIn(t, rbuildBin, dir, env, c.args...); r.code != 0 || !strings.Contains(r.stderr, "Running `") {
 			t.Errorf("%v rbuild %v: exit %d, no commands shown:\n%s", c.env, c.args, r.code, r.stderr)
 		}
 	}
@@ -336,8 +303,8 @@ func TestGlobalFlagsAndTermEnv(t *testing.T) {
 		{[]string{"CARGO_TERM_VERBOSE=true", "CARGO_TERM_QUIET=true"}, []string{"build"}},
 	} {
 		env := append(append([]string{}, base...), c.env...)
-		want := nxTool(t, "cargo", dir, append(env, cargoEnv...), c.args...)
-		got := nxTool(t, rbuildBin, dir, env, c.args...)
+		want := runIn(t, "cargo", dir, append(env, cargoEnv...), c.args...)
+		got := runIn(t, rbuildBin, dir, env, c.args...)
 		if want.code == 0 {
 			t.Fatalf("cargo %v %v succeeded: not an error case", c.env, c.args)
 		}
@@ -351,7 +318,7 @@ func TestGlobalFlagsAndTermEnv(t *testing.T) {
 	// stable toolchain then takes -Z in every call rbuild makes.)
 	nightly := []string{"__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS=nightly"}
 	target := filepath.Join(t.TempDir(), "elsewhere")
-	r := nxTool(t, rbuildBin, t.TempDir(), nightly, "-Z", "unstable-options", "-C", dir, "build", "--target-dir", target)
+	r := runIn(t, rbuildBin, t.TempDir(), nightly, "-Z", "unstable-options", "-C", dir, "build", "--target-dir", target)
 	if r.code != 0 {
 		t.Fatalf("rbuild -Z unstable-options -C DIR build --target-dir T: exit %d\n%s", r.code, r.stderr)
 	}
@@ -399,8 +366,8 @@ func TestCargoErrorsWhole(t *testing.T) {
 	}
 	os.WriteFile(manifest, bytes.Replace(data, []byte(`version = "0.1.0"`), []byte(`version = 0.1.0`), 1), 0o644)
 	for _, args := range [][]string{{"build"}, {"build", "--message-format=json"}, {"test"}, {"check", "-q"}} {
-		want := nxTool(t, "cargo", dir, nil, args...)
-		got := nxTool(t, rbuildBin, dir, nil, args...)
+		want := runIn(t, "cargo", dir, nil, args...)
+		got := runIn(t, rbuildBin, dir, nil, args...)
 		if want.code == 0 || !strings.Contains(want.stderr, "Cargo.toml:") {
 			t.Fatalf("cargo %v: exit %d, no location in its error:\n%s", args, want.code, want.stderr)
 		}

@@ -17,23 +17,6 @@ import (
 
 const targetFlag = "--cfg rbuild_target_flag"
 
-// hostTriple is rustc's host; the tests need it to be the one whose std
-// is installed.
-func hostTriple(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("rustc", "-vV").Output()
-	if err != nil {
-		t.Fatalf("rustc -vV: %v", err)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if h, ok := strings.CutPrefix(l, "host: "); ok {
-			return strings.TrimSpace(h)
-		}
-	}
-	t.Fatal("rustc -vV printed no host")
-	return ""
-}
-
 // cargoTarget runs cargo with extra env into targetDir and returns its output.
 func cargoTarget(t *testing.T, dir, targetDir string, env []string, args ...string) string {
 	t.Helper()
