@@ -139,15 +139,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 			}
 		}
 	}
-	for _, f := range j.Features {
-		add("--cfg", `feature="`+f+`"`)
-	}
-	names := u.Pkg.FeatureNames()
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = `"` + n + `"`
-	}
-	add("--check-cfg", "cfg(docsrs,test)", "--check-cfg", "cfg(feature, values("+strings.Join(quoted, ", ")+"))")
+	add(featureCfgArgs(u)...)
 	add("-C", "metadata="+u.Hash)
 	if filepath.Base(u.DepInfo) != u.CrateName+".d" {
 		add("-C", "extra-filename=-"+u.Hash)
@@ -350,4 +342,20 @@ func (p *Plan) CompileDir(u *Unit) (dir, src string) {
 		}
 	}
 	return filepath.Dir(u.Pkg.ManifestPath), src
+}
+
+// featureCfgArgs are the unit's features as cfgs and the check-cfg that
+// declares every feature of its package, as cargo passes them to rustc
+// and rustdoc alike.
+func featureCfgArgs(u *Unit) []string {
+	var args []string
+	for _, f := range u.J.Features {
+		args = append(args, "--cfg", `feature="`+f+`"`)
+	}
+	names := u.Pkg.FeatureNames()
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = `"` + n + `"`
+	}
+	return append(args, "--check-cfg", "cfg(docsrs,test)", "--check-cfg", "cfg(feature, values("+strings.Join(quoted, ", ")+"))")
 }

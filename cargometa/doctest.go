@@ -114,15 +114,7 @@ func (p *Plan) DoctestCommand(u *Unit, outs BuildOutputs, opt DoctestOptions) (*
 	}
 	add("-L", "dependency="+p.DepDir(u))
 	add(ltoArgs(u)...)
-	for _, f := range j.Features {
-		add("--cfg", `feature="`+f+`"`)
-	}
-	names := u.Pkg.FeatureNames()
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = `"` + n + `"`
-	}
-	add("--check-cfg", "cfg(docsrs,test)", "--check-cfg", "cfg(feature, values("+strings.Join(quoted, ", ")+"))")
+	add(featureCfgArgs(u)...)
 	env := p.pkgEnv(u)
 	env = append(env, "CARGO_CRATE_NAME="+u.CrateName)
 	for _, r := range u.OwnRuns {

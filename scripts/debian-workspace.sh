@@ -23,30 +23,10 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 
-REG=/usr/share/cargo/registry
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_NET_OFFLINE=true
+. "$(dirname "$0")/debian-registry.sh"
 
 # Crates copied into DEST/crates/ and patched in.
 COPIED=(memchr regex-syntax)
-
-# Exactly one packaged version of a crate, e.g. "memchr-2.5.0".
-regdir() {
-  local name=$1 matches=() d
-  for d in "$REG/$name"-[0-9]*; do
-    [ -d "$d" ] || continue
-    # reject e.g. "regex-syntax-..." when looking for "regex"
-    local ver=${d#"$REG/$name"-}
-    [[ $ver =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || continue
-    matches+=("$d")
-  done
-  if [ "${#matches[@]}" -ne 1 ]; then
-    echo "debian-workspace: expected exactly one $REG/$name-<version>, found ${#matches[@]};" \
-         "run scripts/install-test-deps.sh" >&2
-    exit 1
-  fi
-  echo "${matches[0]}"
-}
 
 for c in grep ignore regex serde serde_derive serde_json clap clap_derive "${COPIED[@]}"; do
   regdir "$c" >/dev/null
@@ -59,38 +39,14 @@ DEST=$(cd "$DEST" && pwd)
 cd "$DEST"
 
 # --- cargo config -----------------------------------------------------------
-mkdir -p .cargo
-cat > .cargo/config.toml <<EOF
-[source.crates-io]
-replace-with = "debian"
-
-[source.debian]
-directory = "$REG"
-
-[net]
-offline = true
-EOF
+write_registry_config .
 
 # --- editable path copies ---------------------------------------------------
 patch_lines=""
 for c in "${COPIED[@]}"; do
   src=$(regdir "$c")
   mkdir -p crates
-  cp -a "$src" "crates/$c"
-  # Path packages need no checksum file / VCS info.
-  rm -f "crates/$c/.cargo-checksum.json" "crates/$c/.cargo_vcs_info.json"
-  # [profile.*] in a non-root package is ignored with a warning; drop it.
-  python3 - "crates/$c/Cargo.toml" <<'PY'
-import re, sys
-p = sys.argv[1]
-out, skip = [], False
-for line in open(p).read().splitlines(keepends=True):
-    if line.startswith("["):
-        skip = re.match(r"\[profile[.\]]", line) is not None
-    if not skip:
-        out.append(line)
-open(p, "w").write("".join(out))
-PY
+  copy_as_path_package "$src" "crates/$c"
   patch_lines+="$c = { path = \"crates/$c\" }"$'\n'
 done
 

@@ -20,54 +20,20 @@ if [ $# -lt 2 ]; then
   exit 2
 fi
 
-REG=/usr/share/cargo/registry
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_NET_OFFLINE=true
+. "$(dirname "$0")/debian-registry.sh"
 
 DEST=$1
 shift
 rm -rf "$DEST"
-mkdir -p "$DEST/.cargo" "$DEST/crates"
+mkdir -p "$DEST/crates"
 DEST=$(cd "$DEST" && pwd)
 
-cat > "$DEST/.cargo/config.toml" <<CFG
-[source.crates-io]
-replace-with = "debian"
-
-[source.debian]
-directory = "$REG"
-
-[net]
-offline = true
-CFG
+write_registry_config "$DEST"
 
 members=""
 for name in "$@"; do
-  matches=()
-  for d in "$REG/$name"-[0-9]*; do
-    ver=${d#"$REG/$name"-}
-    [[ -d $d && $ver =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] && matches+=("$d")
-  done
-  if [ "${#matches[@]}" -ne 1 ]; then
-    echo "doctest-workspace: expected exactly one $REG/$name-<version>, found ${#matches[@]};" \
-         "run scripts/install-test-deps.sh" >&2
-    exit 1
-  fi
-  cp -a "${matches[0]}" "$DEST/crates/$name"
-  # A path package needs no checksum file or VCS info; [profile.*] in a
-  # non-root package is ignored with a warning, so it goes.
-  rm -f "$DEST/crates/$name/.cargo-checksum.json" "$DEST/crates/$name/.cargo_vcs_info.json"
-  python3 - "$DEST/crates/$name/Cargo.toml" <<'PY'
-import re, sys
-p = sys.argv[1]
-out, skip = [], False
-for line in open(p).read().splitlines(keepends=True):
-    if line.startswith("["):
-        skip = re.match(r"\[profile[.\]]", line) is not None
-    if not skip:
-        out.append(line)
-open(p, "w").write("".join(out))
-PY
+  src=$(regdir "$name")
+  copy_as_path_package "$src" "$DEST/crates/$name"
   members+="    \"crates/$name\","$'\n'
 done
 
