@@ -120,11 +120,10 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	TracePhase("explain")
 	res.TimingReport = s.saveTimings(w)
-	// A no-op that must show something (warnings to replay, records)
-	// cannot be skipped by the snapshot.
-	quiet := !w.msgs.replayedAny() && !s.opt.MessageFormat.JSON
-	if err == nil && quiet && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
-		s.writeSnapshot(w, *s.opt.SnapshotKey)
+	// JSON records need the build; the warnings it replayed the snapshot
+	// keeps.
+	if err == nil && !s.opt.MessageFormat.JSON && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
+		s.writeSnapshot(w, *s.opt.SnapshotKey, w.msgs.replayList())
 	}
 	return res, err
 }

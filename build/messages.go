@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,9 +39,17 @@ type messages struct {
 	// shown: the action's diagnostics were shown in this build. A repair
 	// may run an action that was skipped earlier in the same build; its
 	// warnings, already replayed, are not shown twice.
-	shown    map[graph.ActionID]bool
-	replayed bool // diagnostics of a skipped action were shown
+	shown map[graph.ActionID]bool
+	// replays are the diagnostics shown for skipped actions, in order: a
+	// no-op snapshot keeps them, to show them again without a build.
+	replays  []Replay
 	writeErr error
+}
+
+// Replay is one skipped action's kept diagnostics, shown again.
+type Replay struct {
+	File    string `json:"file"`    // the action's kept diagnostics
+	Subject string `json:"subject"` // "`foo` (lib)", for cargo's warning count
 }
 
 func newMessages(opt *Options, rbuildDir string) *messages {
@@ -75,15 +84,14 @@ func (m *messages) wasShown(a *graph.Action) bool {
 	return m.shown[a.ID]
 }
 
-// replayedAny: some skipped action's diagnostics were shown, so the same
-// build next time must show them again (no no-op snapshot).
-func (m *messages) replayedAny() bool {
+// replayList is what the build replayed, for the no-op snapshot.
+func (m *messages) replayList() []Replay {
 	if m == nil {
-		return false
+		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.replayed
+	return slices.Clone(m.replays)
 }
 
 func (m *messages) diagnostic(u *cargometa.Unit, d executor.RustcMsg) {
@@ -129,23 +137,37 @@ func (m *messages) actionDone(a *graph.Action, u *cargometa.Unit, res *executor.
 		diags = res.Diagnostics
 		m.store(a, diags)
 	}
+	subject := fmt.Sprintf("`%s` (%s)", u.Pkg.Name, targetDescription(u))
 	m.mu.Lock()
 	already := m.shown[a.ID]
 	m.shown[a.ID] = true
-	m.replayed = m.replayed || res == nil && len(diags) > 0
+	if res == nil && len(diags) > 0 && !already {
+		m.replays = append(m.replays, Replay{File: m.file(a), Subject: subject})
+	}
 	m.mu.Unlock()
-	if !already && (res == nil || res.Restored) {
-		for _, d := range diags {
-			m.diagnostic(u, d)
+	if !already {
+		if res == nil || res.Restored {
+			for _, d := range diags {
+				m.diagnostic(u, d)
+			}
 		}
+		m.warningCount(subject, diags)
 	}
-	if n := countLevel(diags, "warning"); !already && n > 0 && (!m.format.JSON || m.format.RenderDiagnostics) {
-		m.status.Verb("warning", executor.WarningSummary(fmt.Sprintf("`%s` (%s)", u.Pkg.Name, targetDescription(u)), n))
+	m.recordUnit(a, u, res != nil, scripts)
+}
+
+// warningCount is cargo's line after a unit's warnings, for people.
+func (m *messages) warningCount(subject string, diags []executor.RustcMsg) {
+	if n := countLevel(diags, "warning"); n > 0 && (!m.format.JSON || m.format.RenderDiagnostics) {
+		m.status.Verb("warning", executor.WarningSummary(subject, n))
 	}
+}
+
+// recordUnit writes u's record once its last action is done: fresh if
+// none of its actions ran (or was restored).
+func (m *messages) recordUnit(a *graph.Action, u *cargometa.Unit, ran bool, scripts *scriptOutputs) {
 	m.mu.Lock()
-	if res != nil {
-		m.ran[u] = true
-	}
+	m.ran[u] = m.ran[u] || ran
 	last := a.Kind == graph.Link || !u.SplitLink
 	fresh := !m.ran[u]
 	first := last && !m.done[u]
@@ -164,6 +186,19 @@ func (m *messages) actionDone(a *graph.Action, u *cargometa.Unit, res *executor.
 		return
 	}
 	m.write(artifactRecord(u, fresh))
+}
+
+// ReplayKept shows again, for people, the diagnostics a no-op build
+// replayed (a no-op snapshot keeps the list): what that build would show.
+func ReplayKept(opt Options, replays []Replay) {
+	m := &messages{format: opt.MessageFormat, status: opt.Status, color: opt.Color}
+	for _, r := range replays {
+		diags := loadDiagnostics(r.File)
+		for _, d := range diags {
+			executor.PrintDiagnostic(m.status, d.Rendered, m.color)
+		}
+		m.warningCount(r.Subject, diags)
+	}
 }
 
 // finished writes cargo's last record.
@@ -231,8 +266,10 @@ func (m *messages) store(a *graph.Action, diags []executor.RustcMsg) {
 
 // load reads what store kept; a missing or damaged file replays nothing
 // (warnings are shown again at the next compile).
-func (m *messages) load(a *graph.Action) []executor.RustcMsg {
-	f, err := os.Open(m.file(a))
+func (m *messages) load(a *graph.Action) []executor.RustcMsg { return loadDiagnostics(m.file(a)) }
+
+func loadDiagnostics(path string) []executor.RustcMsg {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}

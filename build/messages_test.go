@@ -153,13 +153,24 @@ func TestMessageRecordsAndReplay(t *testing.T) {
 		t.Errorf("private edit warnings: got %q, want %q", got, want)
 	}
 
-	// For people: the replayed warning and cargo's count line, on stderr.
+	// For people: the replayed warning and cargo's count line, on
+	// stderr; from the build, then from the no-op snapshot it left.
+	key := SnapshotKey([]string{"build"}, env, ws)
 	var errs bytes.Buffer
-	buildOnce(t, Options{Dir: ws, Env: env, Status: executor.NewStatus(&errs, false, false)})
-	for _, w := range []string{"warning: function `unused_helper` is never used", "warning: `hello` (lib) generated 1 warning"} {
-		if !strings.Contains(errs.String(), w) {
-			t.Errorf("human no-op: %q not replayed:\n%s", w, errs.String())
+	buildOnce(t, Options{Dir: ws, Env: env, Status: executor.NewStatus(&errs, false, false), SnapshotKey: &key})
+	var snapErrs bytes.Buffer
+	if !NoopHolds(Options{Dir: ws, Env: env, Status: executor.NewStatus(&snapErrs, false, false)}, key) {
+		t.Fatal("the no-op left no snapshot that holds")
+	}
+	for _, out := range []string{errs.String(), snapErrs.String()} {
+		for _, w := range []string{"warning: function `unused_helper` is never used", "warning: `hello` (lib) generated 1 warning"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("human no-op: %q not replayed:\n%s", w, out)
+			}
 		}
+	}
+	if snapErrs.String() != errs.String() {
+		t.Errorf("the snapshot shows\n%s\nwhere the build showed\n%s", snapErrs.String(), errs.String())
 	}
 }
 

@@ -2,6 +2,8 @@ package build
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/zeebo/xxh3"
 
+	"rbuild/internal/atomicfile"
 	rlog "rbuild/log"
 )
 
@@ -39,8 +42,9 @@ func snapshotFile(targetDir string, key [16]byte) string {
 }
 
 // NoopHolds reports whether the snapshot of the last all-up-to-date build
-// made with this key still holds: nothing it consulted changed. A
-// snapshot that does not hold is removed.
+// made with this key still holds: nothing it consulted changed. If so, it
+// shows the warnings that build replayed, as the build would. A snapshot
+// that does not hold is removed.
 func NoopHolds(opt Options, key [16]byte) bool {
 	if err := opt.setDefaults(); err != nil || opt.MessageFormat.JSON {
 		return false
@@ -50,11 +54,29 @@ func NoopHolds(opt Options, key [16]byte) bool {
 		return false
 	}
 	file := snapshotFile(td, key)
-	if !rlog.SnapshotHolds(file, key) {
+	replays, err := readReplays(file)
+	if err != nil || !rlog.SnapshotHolds(file, key) {
 		rlog.RemoveSnapshot(file)
 		return false
 	}
+	ReplayKept(opt, replays)
 	return true
+}
+
+// The replays of a snapshot's build are kept beside it, written first: a
+// snapshot without them does not hold.
+func replaysFile(snapshot string) string { return snapshot + ".replay" }
+
+func readReplays(snapshot string) ([]Replay, error) {
+	data, err := os.ReadFile(replaysFile(snapshot))
+	if err != nil {
+		return nil, err
+	}
+	var r []Replay
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read %s: %w", replaysFile(snapshot), err)
+	}
+	return r, nil
 }
 
 // consultedFiles lists every file the build's verdicts depended on.
@@ -90,8 +112,9 @@ func (s *Session) consultedFiles(w *work) []string {
 }
 
 // writeSnapshot is called, with the target dir still locked, after a
-// build that ran nothing and failed nothing.
-func (s *Session) writeSnapshot(w *work, key [16]byte) {
+// build that ran nothing and failed nothing; replays are the warnings it
+// showed again.
+func (s *Session) writeSnapshot(w *work, key [16]byte, replays []Replay) {
 	if s.log.CompactIfWorthwhile() != nil {
 		return
 	}
@@ -99,5 +122,21 @@ func (s *Session) writeSnapshot(w *work, key [16]byte) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	rlog.WriteSnapshot(snapshotFile(s.targetDir, key), key, s.consultedFiles(w))
+	file := snapshotFile(s.targetDir, key)
+	data, err := json.Marshal(nonNilReplays(replays))
+	if err != nil || atomicfile.Write(replaysFile(file), data, 0o644) != nil {
+		return
+	}
+	consulted := s.consultedFiles(w)
+	for _, r := range replays {
+		consulted = append(consulted, r.File)
+	}
+	rlog.WriteSnapshot(file, key, consulted)
+}
+
+func nonNilReplays(r []Replay) []Replay {
+	if r == nil {
+		return []Replay{}
+	}
+	return r
 }
