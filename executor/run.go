@@ -425,6 +425,16 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 			stderr.WriteByte('\n')
 		}
 	}
+	// A line over the limit (or a read error) stops the scanner. The
+	// child may still be writing: drain the pipe so that it can finish,
+	// since Wait waits for it and a child blocked on a full pipe never
+	// exits. The action then fails even if the child exits 0: what was on
+	// that line is unknown (for rustc possibly a diagnostic or an artifact
+	// notice), so a record made from this output would be incomplete.
+	serr := sc.Err()
+	if serr != nil {
+		io.Copy(io.Discard, stderrPipe)
+	}
 	werr := cmd.Wait()
 	res.End = time.Now()
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
@@ -433,6 +443,16 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	}
 	if werr != nil {
 		return &reportedError{msg: describeFailure(c, res, werr, st, opt)}
+	}
+	if serr != nil {
+		what := c.Argv[0]
+		if c.Rustc {
+			what = "rustc"
+		}
+		if errors.Is(serr, bufio.ErrTooLong) {
+			return fmt.Errorf("%s: %s wrote a line longer than 64 MiB to stderr; its output could not be read", c.What, what)
+		}
+		return fmt.Errorf("%s: reading the stderr of %s: %w", c.What, what, serr)
 	}
 	if err := w.Finished(a, c, res); err != nil {
 		return err
