@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/zeebo/xxh3"
@@ -91,13 +94,15 @@ func (h *Hasher) Refresh(path string) (Stamp, error) {
 	h.mu.Lock()
 	k, ok := h.known[path]
 	h.mu.Unlock()
-	if ok && k.Size == s.Size && k.Mtime == s.Mtime {
+	// Only a regular file's size and mtime stand for its content; a FIFO's
+	// stamp must never be trusted (see specialHash).
+	if ok && st.Mode().IsRegular() && k.Size == s.Size && k.Mtime == s.Mtime {
 		s.Hash = k.Hash
 	} else {
-		if s.Hash, err = hashPath(path, st.IsDir()); err != nil {
+		if s.Hash, err = hashPath(path, st); err != nil {
 			return Stamp{}, err
 		}
-		if !st.IsDir() {
+		if st.Mode().IsRegular() {
 			h.mu.Lock()
 			h.Hashed++
 			h.mu.Unlock()
@@ -117,7 +122,7 @@ func StampPath(path string) (Stamp, error) {
 		return Stamp{}, fmt.Errorf("stat %s: %w", path, err)
 	}
 	s := Stamp{Path: path, Size: st.Size(), Mtime: st.ModTime().UnixNano()}
-	s.Hash, err = hashPath(path, st.IsDir())
+	s.Hash, err = hashPath(path, st)
 	return s, err
 }
 
@@ -132,22 +137,54 @@ func (s Stamp) Changed() bool {
 	if s.Size < 0 {
 		return true
 	}
-	if !st.IsDir() && st.Size() == s.Size && st.ModTime().UnixNano() == s.Mtime {
+	if st.Mode().IsRegular() && st.Size() == s.Size && st.ModTime().UnixNano() == s.Mtime {
 		return false
 	}
-	h, err := hashPath(s.Path, st.IsDir())
+	h, err := hashPath(s.Path, st)
 	return err != nil || h != s.Hash
 }
 
 // hashPath hashes a file's content, or a directory's listing: a
 // rerun-if-changed directory or a target auto-discovery directory changes
 // when an entry appears, vanishes or turns from file into directory; the
-// files in it are stamped themselves where they matter.
-func hashPath(path string, dir bool) (Hash, error) {
-	if dir {
+// files in it are stamped themselves where they matter. Only a regular
+// file is read: anything else is stamped without opening it.
+func hashPath(path string, st os.FileInfo) (Hash, error) {
+	switch {
+	case st.IsDir():
 		return hashDir(path)
+	case st.Mode().IsRegular():
+		return hashFile(path)
 	}
-	return hashFile(path)
+	return specialHash(path, st), nil
+}
+
+// fifoLooks makes each stamp of a FIFO unique within the process.
+var fifoLooks atomic.Uint64
+
+// specialHash stamps what is neither a regular file nor a directory,
+// without reading it: a FIFO with no writer blocks its reader forever
+// and a device like /dev/zero never ends (a build script's
+// rerun-if-changed may name either).
+//
+// A FIFO has no content to compare, only whatever a writer sends next,
+// so the sound stamp is one that never matches another: an action that
+// read a FIFO is never skipped or restored from the cache. A device or a
+// socket is stamped by its type and device number: its bytes are not a
+// file's content that a rebuild would pick up, and /dev/null must not
+// make every build rerun its reader.
+func specialHash(path string, st os.FileInfo) Hash {
+	mode := st.Mode()
+	if mode&os.ModeNamedPipe != 0 {
+		n := fifoLooks.Add(1)
+		return HashStrings([]string{"fifo", path, strconv.Itoa(os.Getpid()),
+			strconv.FormatInt(time.Now().UnixNano(), 10), strconv.FormatUint(n, 10)})
+	}
+	var rdev uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		rdev = uint64(sys.Rdev)
+	}
+	return HashStrings([]string{"special", mode.Type().String(), strconv.FormatUint(rdev, 16)})
 }
 
 // InputStamp stamps a file an action read, after it ran; one modified

@@ -53,6 +53,11 @@ func (SkeletonFingerprinter) Fingerprint(c *Crate, h *Hasher) (Hash, error) {
 		if filepath.Ext(p) != ".rs" {
 			continue
 		}
+		// A .rs that is not a regular file (a FIFO, a device) is never
+		// read here: it is stamped below as a raw input, without opening.
+		if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+			continue
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return Hash{}, fmt.Errorf("interface of %s: %w", c.PkgDir, err)
