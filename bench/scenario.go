@@ -138,12 +138,37 @@ func (e fileEdit) check(root string) error {
 	if filepath.IsAbs(e.File) {
 		return fmt.Errorf("file %s: want a path relative to the workspace root %s", e.File, root)
 	}
+	if err := inside(root, e.File); err != nil {
+		return err
+	}
 	data, err := os.ReadFile(filepath.Join(root, e.File))
 	if err != nil {
 		return err
 	}
 	_, err = e.apply(data, 1)
 	return err
+}
+
+// inside refuses a scenario's file that is not in the workspace: the bench
+// edits it and a crash may leave it edited, so a scenario file (which may
+// come from elsewhere) must not reach files the build does not own. Both
+// ".." and a symlink inside the workspace that points out count.
+func inside(root, file string) error {
+	if !filepath.IsLocal(file) {
+		return fmt.Errorf("file %s: outside the workspace root %s (want a path inside it)", file, root)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, file))
+	if err != nil {
+		return nil // a missing file is reported by whoever reads it
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("workspace root %s: %w", root, err)
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("file %s: leads outside the workspace root %s (to %s)", file, root, real)
+	}
+	return nil
 }
 
 func (e fileEdit) describe() string {
