@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"rbuild/cutoff"
 	"rbuild/executor"
 	"rbuild/graph"
+	"rbuild/internal/atomicfile"
 )
 
 // The interface cutoff on the work side (design.md "Freshness and early
@@ -277,12 +277,7 @@ func (w *work) nextEpoch(a *graph.Action, u *cargometa.Unit) []cutoff.Hash {
 		if err != nil {
 			removed = true // unreadable: start over, dependents rebuild
 		} else {
-			if old, err := readLines(symsFile); err != nil {
-				removed = true
-			} else {
-				removed = !subset(old, now)
-			}
-			os.WriteFile(symsFile, []byte(strings.Join(now, "\n")), 0o644)
+			removed = symbolsDropped(symsFile, now)
 		}
 	}
 	var epoch []cutoff.Hash
@@ -296,19 +291,64 @@ func (w *work) nextEpoch(a *graph.Action, u *cargometa.Unit) []cutoff.Hash {
 	return epoch
 }
 
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
+// symbolsDropped tells whether a name of the previous build's exported
+// symbols (kept in symsFile) is missing from now, and keeps now there.
+// A list that cannot be read whole counts as "unknown": the epoch starts
+// over and dependents rebuild, never cut off against a list that lost
+// the name they link to.
+func symbolsDropped(symsFile string, now []string) bool {
+	removed := true
+	if old, err := readSyms(symsFile); err == nil {
+		removed = !subset(old, now)
+	}
+	if err := writeSyms(symsFile, now); err != nil {
+		// The older list would stand for this build's: the next build
+		// could then miss a name this build added and the next one
+		// removed. Without a list it starts over.
+		os.Remove(symsFile)
+	}
+	return removed
+}
+
+// symsHeader starts a .syms file: "rbuild-syms v1 <count> <hash>", the
+// hash over the names. A file that does not match it whole (empty after
+// a crash under an older rbuild, truncated, garbled, the older plain
+// format) is refused.
+const symsHeader = "rbuild-syms v1"
+
+func writeSyms(path string, names []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d %s\n", symsHeader, len(names), cutoff.HashStrings(names))
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteByte('\n')
+	}
+	return atomicfile.Write(path, []byte(b.String()), 0o644)
+}
+
+func readSyms(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		out = append(out, sc.Text())
+	head, body, ok := strings.Cut(string(data), "\n")
+	var count int
+	var sum string
+	if !ok || !strings.HasPrefix(head, symsHeader+" ") {
+		return nil, fmt.Errorf("%s: not a symbol list", path)
 	}
-	return out, sc.Err()
+	if _, err := fmt.Sscanf(head[len(symsHeader):], " %d %s", &count, &sum); err != nil {
+		return nil, fmt.Errorf("%s: bad header %q", path, head)
+	}
+	names := strings.Split(body, "\n")
+	if names[len(names)-1] != "" {
+		return nil, fmt.Errorf("%s: truncated", path)
+	}
+	names = names[:len(names)-1]
+	if len(names) != count || cutoff.HashStrings(names).String() != sum {
+		return nil, fmt.Errorf("%s: damaged (%d names, header says %d)", path, len(names), count)
+	}
+	return names, nil
 }
 
 // subset: every name of old (sorted) is in now (sorted).
