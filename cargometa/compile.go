@@ -109,6 +109,7 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 			add("-C", "split-debuginfo="+*prof.SplitDebuginfo)
 		}
 	}
+	add(p.stableDefaults()...)
 	add(u.Facts.LintArgs...)
 	add(prof.Rustflags...)
 	da, oc := prof.DebugAssertions, prof.OverflowChecks
@@ -261,8 +262,9 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	env = p.applyConfigEnv(env)
 	// -Z no-link / link-only (and the cutoff's -Z flags) need it on stable,
 	// as in Firefox's build. Every compile gets it, not just those using -Z
-	// flags, so that all crates of a build agree on rustc's defaults (it
-	// switches symbol mangling to v0). Build-script runs keep the user's env.
+	// flags, so that all crates of a build agree on rustc's defaults; the
+	// defaults it changes are pinned back to stable's (stableDefaults).
+	// Build-script runs keep the user's env.
 	env = setEnv(env, "RUSTC_BOOTSTRAP", "1")
 	argv := append(p.rustcPrefix(u), a...)
 	return &Command{Argv: argv, Env: env, Dir: cwd}, nil

@@ -47,7 +47,9 @@ func keepForLink(flag, val string) bool {
 	switch flag {
 	case "-C":
 		name, _, _ := strings.Cut(val, "=")
-		return name != "metadata" && name != "extra-filename" && name != "incremental"
+		// symbol-mangling-version was applied by the compile; legacy
+		// needs -Z unstable-options, which a link does not get.
+		return name != "metadata" && name != "extra-filename" && name != "incremental" && name != "symbol-mangling-version"
 	case "-L":
 		return !strings.HasPrefix(val, "dependency=")
 	}

@@ -45,6 +45,7 @@ type Plan struct {
 
 	cfgs      map[string][]Cfg    // per platform ("" = host), from its probe
 	rustflags map[string][]string // per platform
+	pinStable bool                // stableDefaults applies
 	pkgs      map[string]*Package
 	members   map[string]bool
 }
@@ -117,6 +118,7 @@ func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs in
 		rustflags: map[string][]string{}, cfgs: map[string][]Cfg{}}
 	p.RbuildDir = filepath.Join(targetDir, "rbuild")
 	p.BaseEnv = withoutVar(env, "RUSTC_BOOTSTRAP")
+	p.pinStable = pinStableDefaults(q.Rustc.Release, env)
 	p.CapLints = "allow"
 	if veryVerbose {
 		p.CapLints = "warn"

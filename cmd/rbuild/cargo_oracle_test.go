@@ -69,6 +69,9 @@ func runningLines(out, targetDir string) []string {
 		cmd = strings.ReplaceAll(cmd, " -Z no-link", "")
 		cmd = strings.ReplaceAll(cmd, " -Z binary-dep-depinfo", "")
 		cmd = strings.ReplaceAll(cmd, " -Z cross-crate-inline-threshold=never", "")
+		// stable rustc's defaults, pinned under RUSTC_BOOTSTRAP=1
+		// (cargometa/stable.go): the same binary as cargo's.
+		cmd = strings.ReplaceAll(cmd, " -Z allow-features= -Z unstable-options -C symbol-mangling-version=legacy", "")
 		cmd = strings.ReplaceAll(cmd, targetDir, "$T")
 		// rbuild's deliberate layout differences: each compile's exact
 		// dependency view stands for cargo's shared deps dir, and each
