@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/rbuild
 PREFIX ?= /usr/local
 
-.PHONY: all build install demo test test-deps vet bench clean
+.PHONY: all build install demo test test-deps vet bench fuzz clean
 
 all: build
 
@@ -26,8 +26,14 @@ demo: build
 test-deps:
 	./scripts/install-test-deps.sh
 
+# The packages with concurrency run under the race detector as well, and
+# every fuzz target gets a few seconds (scripts/fuzz.sh lists them).
+RACE_PKGS := ./executor ./build ./log ./cache
+
 test: test-deps vet
 	RBUILD_REQUIRE_DEBIAN=1 $(GO) test -count=1 -timeout 60m ./...
+	RBUILD_REQUIRE_DEBIAN=1 $(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
+	GO=$(GO) ./scripts/fuzz.sh 3s
 
 vet:
 	$(GO) vet ./...
@@ -35,6 +41,13 @@ vet:
 
 bench: build test-deps
 	RBUILD_REQUIRE_DEBIAN=1 $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 40m ./cmd/rbuild
+
+# Each fuzz target for FUZZTIME, one after another (`make fuzz FUZZTIME=5m`;
+# FUZZ=REGEXP picks targets).
+FUZZTIME ?= 5m
+FUZZ ?=
+fuzz:
+	GO=$(GO) ./scripts/fuzz.sh $(FUZZTIME) '$(FUZZ)'
 
 clean:
 	rm -rf bin

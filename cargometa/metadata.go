@@ -45,10 +45,23 @@ func ParseMetadata(data []byte) (*Metadata, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("not valid cargo metadata: %w", jsonErr(data, err))
 	}
-	if m.WorkspaceRoot == "" {
-		return nil, fmt.Errorf("cargo metadata has no workspace_root")
+	if err := m.check(); err != nil {
+		return nil, err
 	}
 	return &m, nil
+}
+
+// check validates what the plan relies on (also for a cached query).
+func (m *Metadata) check() error {
+	if m.WorkspaceRoot == "" {
+		return fmt.Errorf("cargo metadata has no workspace_root")
+	}
+	for i, p := range m.Packages {
+		if p == nil {
+			return fmt.Errorf("cargo metadata: package %d is null", i)
+		}
+	}
+	return nil
 }
 
 // FeatureNames returns the declared feature names sorted bytewise, the order

@@ -319,7 +319,7 @@ func (q *Query) readManifests() error {
 
 // envKeyVars are inherited variables that change what cargo resolves or
 // which rustc runs; the query is redone when any of them changes.
-var envKeyPrefixes = []string{"CARGO_", "RUSTC", "RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTDOC", "PATH="}
+var envKeyPrefixes = []string{"CARGO_", "RUSTC", "RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTUP_HOME", "RUSTDOC", "PATH="}
 
 // EnvKey is the part of the environment and request the query depends on.
 func EnvKey(req *Request) string {
@@ -344,8 +344,8 @@ func EnvKey(req *Request) string {
 func (q *Query) collectStamps(cfg *Config, req *Request) ([]cutoff.Stamp, error) {
 	paths := append([]string{}, cfg.Files...)
 	root := q.Meta.WorkspaceRoot
-	paths = append(paths, filepath.Join(root, "Cargo.lock"), filepath.Join(root, "Cargo.toml"),
-		filepath.Join(root, "rust-toolchain"), filepath.Join(root, "rust-toolchain.toml"), q.Rustc.Path)
+	paths = append(paths, filepath.Join(root, "Cargo.lock"), filepath.Join(root, "Cargo.toml"), q.Rustc.Path)
+	paths = append(paths, toolchainFiles(req, q.Rustc.Sysroot)...)
 	if req.UnitGraphFile != "" {
 		paths = append(paths, req.UnitGraphFile)
 	}
@@ -388,6 +388,37 @@ func (q *Query) collectStamps(cfg *Config, req *Request) ([]cutoff.Stamp, error)
 	return stamps, nil
 }
 
+// toolchainFiles are what decides which toolchain a rustup proxy runs, and
+// that toolchain's compiler: rust-toolchain(.toml) in the directory cargo
+// runs in and every one above it (rustup looks upward from there), rustup's
+// settings (`rustup default`, `rustup override`), and the rustc binary the
+// proxy resolved to (`rustup update` replaces it). RUSTUP_TOOLCHAIN is part
+// of EnvKey.
+func toolchainFiles(req *Request, sysroot string) []string {
+	var files []string
+	for d := req.Cwd; d != ""; {
+		files = append(files, filepath.Join(d, "rust-toolchain"), filepath.Join(d, "rust-toolchain.toml"))
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	home := lookup(req.Env, "RUSTUP_HOME")
+	if home == "" {
+		if h := lookup(req.Env, "HOME"); h != "" {
+			home = filepath.Join(h, ".rustup")
+		}
+	}
+	if home != "" {
+		files = append(files, filepath.Join(home, "settings.toml"))
+	}
+	if sysroot != "" {
+		files = append(files, filepath.Join(sysroot, "bin", "rustc"))
+	}
+	return files
+}
+
 // Encode serializes the query for the cache.
 func (q *Query) Encode() ([]byte, error) { return json.Marshal(q) }
 
@@ -398,6 +429,14 @@ func DecodeQuery(data []byte) (*Query, error) {
 	}
 	if q.Graph == nil || q.Meta == nil || q.Rustc == nil {
 		return nil, fmt.Errorf("incomplete cached query")
+	}
+	// A cache file is outside data too: the plan indexes by what the graph
+	// says (FuzzDecodeQuery found a root past the units).
+	if err := q.Graph.check(); err != nil {
+		return nil, fmt.Errorf("cached query: %w", err)
+	}
+	if err := q.Meta.check(); err != nil {
+		return nil, fmt.Errorf("cached query: %w", err)
 	}
 	for _, u := range q.Graph.Units {
 		if u.Platform != nil && q.Targets[*u.Platform] == nil {

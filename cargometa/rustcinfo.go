@@ -46,14 +46,7 @@ func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, err
 		return nil, fmt.Errorf("probe rustc: %w", err)
 	}
 	info.VV = out
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(line, "host: "); ok {
-			info.Host = strings.TrimSpace(v)
-		}
-		if v, ok := strings.CutPrefix(line, "release: "); ok {
-			info.Release = strings.TrimSpace(v)
-		}
-	}
+	info.Host, info.Release = parseVV(out)
 	if info.Host == "" {
 		return nil, fmt.Errorf("probe rustc: `%s -vV` printed no host line", rustc)
 	}
@@ -92,6 +85,25 @@ func probeTarget(rustc, target string, rustflags []string, env []string) (*Targe
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", what, err)
 	}
+	return parseTargetInfo(out, target, rustflags, what)
+}
+
+// parseVV reads the host and release lines of `rustc -vV`'s output.
+func parseVV(out string) (host, release string) {
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "host: "); ok {
+			host = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "release: "); ok {
+			release = strings.TrimSpace(v)
+		}
+	}
+	return host, release
+}
+
+// parseTargetInfo reads the target-info probe's output (probeTarget's
+// --print flags, in that order); it also returns the sysroot line.
+func parseTargetInfo(out, target string, rustflags []string, what string) (*TargetInfo, string, error) {
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	// 6 file-name lines, sysroot, split-debuginfo values up to the crate-name "___" line, then cfgs.
 	if len(lines) < 8 {

@@ -132,34 +132,44 @@ func ParseUnitGraph(data []byte) (*UnitGraph, error) {
 	if err := dec.Decode(&g); err != nil {
 		return nil, fmt.Errorf("not a valid unit graph: %w", jsonErr(data, err))
 	}
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// check validates what the plan relies on: a cached query's graph gets the
+// same checks as cargo's answer (a corrupt cache file once indexed past
+// Units, found by FuzzDecodeQuery).
+func (g *UnitGraph) check() error {
 	if g.Version != 1 {
-		return nil, fmt.Errorf("unit graph version %d is not supported (want 1)", g.Version)
+		return fmt.Errorf("unit graph version %d is not supported (want 1)", g.Version)
 	}
 	if len(g.Units) == 0 {
-		return nil, fmt.Errorf("unit graph has no units")
+		return fmt.Errorf("unit graph has no units")
 	}
 	for i, u := range g.Units {
 		if u == nil {
-			return nil, fmt.Errorf("unit %d is null", i)
+			return fmt.Errorf("unit %d is null", i)
 		}
 		if u.PkgID == "" || u.Target.Name == "" || len(u.Target.Kind) == 0 || u.Mode == "" {
-			return nil, fmt.Errorf("unit %d: missing pkg_id, target.name, target.kind or mode", i)
+			return fmt.Errorf("unit %d: missing pkg_id, target.name, target.kind or mode", i)
 		}
 		if u.Target.SrcPath == nil {
-			return nil, fmt.Errorf("unit %d (%s): no src_path (metabuild is not supported)", i, u.Target.Name)
+			return fmt.Errorf("unit %d (%s): no src_path (metabuild is not supported)", i, u.Target.Name)
 		}
 		for _, d := range u.Deps {
 			if d.Index < 0 || d.Index >= len(g.Units) {
-				return nil, fmt.Errorf("unit %d (%s): dependency index %d out of range", i, u.Target.Name, d.Index)
+				return fmt.Errorf("unit %d (%s): dependency index %d out of range", i, u.Target.Name, d.Index)
 			}
 		}
 	}
 	for _, r := range g.Roots {
 		if r < 0 || r >= len(g.Units) {
-			return nil, fmt.Errorf("root index %d out of range", r)
+			return fmt.Errorf("root index %d out of range", r)
 		}
 	}
-	return &g, nil
+	return nil
 }
 
 // jsonErr adds a line:column to syntax errors.

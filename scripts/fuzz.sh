@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs Go's native fuzzing on every parser of outside data, one target at a
+# time: `make fuzz` (FUZZTIME, default 5m each) and `make test`'s smoke (3s
+# each) both come here, so the list below is the only list of targets.
+#
+#   scripts/fuzz.sh [TIME] [PATTERN]   fuzz each target (matching PATTERN) for TIME
+#   scripts/fuzz.sh -list              print "package target" per line
+#
+# Each target runs with -parallel 1 (FUZZPARALLEL to change). A target
+# that fails leaves its input in the package's testdata/fuzz/<target>/ (keep
+# it as a regression seed once the parser is fixed); the others still run,
+# and the script fails at the end. A table of executions per target is
+# printed last.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+targets=(
+  "./cargometa FuzzParseUnitGraph"     # cargo build --unit-graph
+  "./cargometa FuzzReadBuildPlan"      # --build-plan files
+  "./cargometa FuzzParseMetadata"      # cargo metadata
+  "./cargometa FuzzLoadConfig"         # .cargo/config.toml
+  "./cargometa FuzzManifestFacts"      # Cargo.toml: lints, harness, profiles
+  "./cargometa FuzzRustcVV"            # rustc -vV
+  "./cargometa FuzzTargetInfo"         # rustc's target-info probe
+  "./cargometa FuzzParseCfgList"       # rustc --print cfg
+  "./cargometa FuzzMatchCfg"           # cfg(...) expressions
+  "./cargometa FuzzParseBuildOutput"   # build-script stdout
+  "./cargometa FuzzDecodeQuery"        # the query cache, through NewPlan
+  "./cutoff FuzzParseDepInfo"          # rustc's dep-info
+  "./cutoff FuzzDecodeRecord"          # the log's action records
+  "./cutoff FuzzLexRust"               # Rust sources (interface skeleton)
+  "./cutoff FuzzArchiveReader"         # rlib archives (exported symbols)
+  "./log FuzzLogOpen"                  # the action log file
+  "./log FuzzLogRecordBody"            # one framed log record
+  "./log FuzzSnapshot"                 # the no-op snapshot
+  "./cache FuzzDecodeEntry"            # a cache entry's entry.json
+  "./cache FuzzUnmarshalActionResult"  # the remote's action results
+  "./build FuzzCacheMeta"              # an entry's meta (local or remote)
+  "./build FuzzDurationHistory"        # durations.json
+  "./build FuzzUserConfig"             # ~/.config/rbuild/config.toml
+  "./build FuzzReplays"                # the snapshot's replays, kept diagnostics
+  "./executor FuzzParseRustcLine"      # rustc's JSON messages
+  "./executor FuzzFastDecodeRustc"     # their fast decoder vs encoding/json
+)
+
+if [ "${1:-}" = "-list" ]; then
+  printf '%s\n' "${targets[@]}"
+  exit 0
+fi
+
+time=${1:-5m}
+pattern=${2:-}
+go=${GO:-go}
+failed=()
+summary=()
+for t in "${targets[@]}"; do
+  read -r pkg name <<<"$t"
+  if [ -n "$pattern" ] && ! [[ $name =~ $pattern ]]; then
+    continue
+  fi
+  echo "== $name ($pkg, $time)"
+  out=$(mktemp)
+  start=$SECONDS
+  $go test -run '^$' -fuzz "^$name\$" -fuzztime "$time" -parallel "${FUZZPARALLEL:-1}" "$pkg" 2>&1 | tee "$out" | grep -v '^fuzz: elapsed' || true
+  rc=${PIPESTATUS[0]}
+  execs=$(grep -o 'execs: [0-9]*' "$out" | tail -1 | cut -d' ' -f2)
+  summary+=("$(printf '%-28s %-12s %6ss %12s  %s' "$name" "$pkg" $((SECONDS - start)) "${execs:-0}" "$([ "$rc" = 0 ] && echo ok || echo FAIL)")")
+  [ "$rc" = 0 ] || failed+=("$name")
+  rm -f "$out"
+done
+echo
+printf '%-28s %-12s %7s %12s  %s\n' target package time execs result
+printf '%s\n' "${summary[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: failing targets: ${failed[*]}" >&2
+  exit 1
+fi
