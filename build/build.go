@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -87,7 +88,10 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	TracePhase("records")
 	eo := executor.Options{Jobs: s.opt.Jobs, KeepGoing: s.opt.KeepGoing, Status: s.opt.Status, Color: s.opt.Color,
-		Verbose: s.opt.Verbose > 0}
+		Verbose: s.opt.Verbose > 0,
+		// Under the target dir's lock: a job's process group still listed
+		// here was left by a killed rbuild, and is killed before building.
+		JobsDir: filepath.Join(s.targetDir, "rbuild", "jobs")}
 	if s.plan != nil {
 		eo.Cost = w.history.cost
 	}

@@ -72,6 +72,11 @@ type Options struct {
 	// Cost estimates each action's duration (e.g. from earlier builds) to
 	// order ready work by critical path; nil counts actions instead.
 	Cost func(*graph.Action) Cost
+	// JobsDir, if set, records the process group of each running job, so
+	// that the next Run (under the same target-dir lock) kills what the
+	// jobs of a killed rbuild left running (reap.go). It must be one
+	// target dir's, used by one Run at a time.
+	JobsDir string
 }
 
 // Stats counts what happened, for the summary and for tests.
@@ -120,6 +125,15 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	st := opt.Status
 	if st == nil {
 		st = NewStatus(io.Discard, false, false)
+	}
+	if opt.JobsDir != "" {
+		// Before any job starts: a leftover must not write into the
+		// outputs of this build.
+		if killed, err := reapLeftovers(opt.JobsDir); err != nil {
+			st.Verb("warning", "cannot check for processes left by a killed build: "+err.Error())
+		} else if killed > 0 {
+			st.Verb("warning", fmt.Sprintf("killed %d process(es) that jobs of a killed build left running", killed))
+		}
 	}
 	n := len(g.Actions)
 	stats := Stats{Total: n}
@@ -361,6 +375,11 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	// itself is killed (kill -9), its rustc processes die with it rather
 	// than write into the target dir under the next build.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if opt.JobsDir != "" {
+		// Inherited by everything the job starts: what the next Run
+		// checks before it kills a leftover (reap.go).
+		cmd.Env = append(cmd.Env, jobMarkerVar+"="+jobMarker(opt.JobsDir))
+	}
 	js.Configure(cmd)
 	var stdout bytes.Buffer
 	if c.Stdout != nil {
@@ -375,6 +394,9 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	res := &Result{Start: time.Now()}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: cannot start %s: %w", c.What, c.Argv[0], err)
+	}
+	if opt.JobsDir != "" {
+		defer recordJob(opt.JobsDir, cmd.Process.Pid)()
 	}
 	// Ctrl-C: signal the whole process group (build scripts spawn cc, …).
 	stop := context.AfterFunc(ctx, func() {
