@@ -84,10 +84,22 @@ func openArtifacts(cfg *UserConfig, noCache bool, targetDir string, plan *cargom
 		policy:  cargometa.CachePolicy{BuildScripts: c.BuildScripts, ProcMacros: c.ProcMacros, Deny: c.Deny, Relocatable: c.Relocatable}}
 	var remote *cache.Remote
 	if c.Remote.URL != "" {
+		// The credentials are read only here, when a build uses the
+		// remote: a broken credentials file does not stop `rbuild cache`.
+		creds, err := c.credentials()
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", cfg.Path, err)
+		}
 		timeout, _ := c.Remote.timeout()
-		warn := func(msg string) { status.Verb("warning", msg) }
-		if remote, err = cache.NewRemote(c.Remote.URL, c.Remote.Mode == "read-only", timeout, warn); err != nil {
-			return nil, fmt.Errorf("config %s: cache.remote.url: %w", cfg.Path, err)
+		opt := cache.RemoteOptions{ReadWrite: c.Remote.ReadWrite(), AllowHTTP: c.Remote.AllowHTTP, Credentials: creds,
+			Timeout: timeout, Warn: func(msg string) { status.Verb("warning", msg) }}
+		if remote, err = cache.NewRemote(c.Remote.URL, opt); err != nil {
+			// LoadUserConfig checked the URL already; checkURL says it
+			// with this config's hints if it gets here anyway.
+			if uerr := c.Remote.checkURL(); uerr != nil {
+				err = uerr
+			}
+			return nil, fmt.Errorf("config %s: %w", cfg.Path, err)
 		}
 	}
 	a.tiers = cache.NewTiered(st, remote)

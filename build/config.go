@@ -1,6 +1,7 @@
 package build
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"rbuild/cache"
 )
 
 // UserConfig is rbuild's own config file (README "Configuration"):
@@ -40,11 +43,63 @@ type CacheConfig struct {
 	getenv func(string) string
 }
 
-// RemoteConfig is the [cache.remote] table.
+// RemoteConfig is the [cache.remote] table (README "Threat model").
 type RemoteConfig struct {
-	URL     string `toml:"url"`
-	Mode    string `toml:"mode"` // read-write (default) or read-only
+	URL string `toml:"url"`
+	// Mode is read-only (the default) or read-write: uploading must be
+	// asked for, since whoever writes decides what every reader links.
+	Mode    string `toml:"mode"`
 	Timeout string `toml:"timeout"`
+	// AllowHTTP accepts plain http:// to a host other than loopback.
+	AllowHTTP bool `toml:"allow-http"`
+	// CredentialsFile holds user:password for HTTP basic auth; it must be
+	// the owner's alone (0600). RBUILD_CACHE_REMOTE_CREDENTIALS, in the
+	// same form, takes its place. Never in the URL: URLs are shown.
+	CredentialsFile string `toml:"credentials-file"`
+}
+
+// CredentialsEnv carries the remote cache's user:password, for CI systems
+// that hand secrets over in the environment.
+const CredentialsEnv = "RBUILD_CACHE_REMOTE_CREDENTIALS"
+
+// ReadWrite reports whether the remote takes uploads: only when the
+// config says mode = "read-write".
+func (r *RemoteConfig) ReadWrite() bool { return r.Mode == "read-write" }
+
+// checkURL refuses what cache.CheckURL refuses, saying how to do it with
+// this config instead.
+func (r *RemoteConfig) checkURL() error {
+	_, err := cache.CheckURL(r.URL, r.AllowHTTP)
+	switch {
+	case errors.Is(err, cache.ErrCredentialsInURL):
+		return fmt.Errorf("cache.remote.url: %w; put user:password in a file named by cache.remote.credentials-file (mode 0600) or in %s", err, CredentialsEnv)
+	case errors.Is(err, cache.ErrPlainHTTP):
+		return fmt.Errorf("cache.remote.url: %w; use https, or set cache.remote.allow-http = true", err)
+	case err != nil:
+		return fmt.Errorf("cache.remote.url: %w", err)
+	}
+	return nil
+}
+
+// credentials are the remote's basic auth: the environment's, else the
+// credentials file's, else none. Errors name where they came from, never
+// what they hold.
+func (c *CacheConfig) credentials() (*cache.Credentials, error) {
+	if v := c.getenv(CredentialsEnv); v != "" {
+		creds, err := cache.ParseCredentials(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", CredentialsEnv, err)
+		}
+		return creds, nil
+	}
+	if f := c.Remote.CredentialsFile; f != "" {
+		creds, err := cache.ReadCredentialsFile(expandHome(f))
+		if err != nil {
+			return nil, fmt.Errorf("cache.remote.credentials-file: %w", err)
+		}
+		return creds, nil
+	}
+	return nil, nil
 }
 
 const (
@@ -92,6 +147,11 @@ func LoadUserConfig(getenv func(string) string) (*UserConfig, error) {
 	}
 	if _, err := c.Cache.Remote.timeout(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", c.Path, err)
+	}
+	if c.Cache.Remote.URL != "" {
+		if err := c.Cache.Remote.checkURL(); err != nil {
+			return nil, fmt.Errorf("config %s: %w", c.Path, err)
+		}
 	}
 	return c, nil
 }

@@ -50,23 +50,42 @@ func cloneOrLink(src, dst string) error {
 	} else if _, serr := os.Stat(src); serr != nil {
 		return serr
 	}
-	_, err := copyFile(src, dst)
+	_, err := copyFile(src, dst, nil)
 	return err
 }
 
 // copyIn stores src at dst as an independent file (reflink or copy, never
 // a hard link: the build may later overwrite its own file) and hashes it.
+// The copy is private to the owner (privateMode): it is the cache's.
 func copyIn(src, dst string) (File, error) {
 	if reflink(src, dst) == nil {
-		return hashFile(dst)
+		f, err := hashFile(dst)
+		if err == nil {
+			// The clone has src's mode; it is still in the private
+			// staging directory, so nobody could open it meanwhile.
+			err = os.Chmod(dst, privateMode(modeOf(f)))
+		}
+		return f, err
 	}
-	return copyFile(src, dst)
+	return copyFile(src, dst, privateMode)
 }
 
-// copyFile copies src to a new file dst, hashing as it goes.
-func copyFile(src, dst string) (File, error) {
+// modeOf is the source mode a File record implies, for privateMode.
+func modeOf(f File) os.FileMode {
+	if f.Executable {
+		return 0o755
+	}
+	return 0o644
+}
+
+// copyFile copies src to a new file dst, hashing as it goes. dst gets
+// mode(src's mode), or src's mode when mode is nil.
+func copyFile(src, dst string, mode func(os.FileMode) os.FileMode) (File, error) {
 	created := false
 	f, err := hashCopy(src, func(perm os.FileMode) (*os.File, error) {
+		if mode != nil {
+			perm = mode(perm)
+		}
 		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 		created = err == nil
 		return out, err

@@ -168,7 +168,7 @@ func (s *Store) Clear(ctx context.Context) (PruneResult, error) {
 	entries := filepath.Join(s.root, "entries")
 	err = os.Rename(entries, filepath.Join(s.root, "trash", randName("entries")))
 	if err == nil {
-		err = os.MkdirAll(entries, 0o755)
+		err = os.MkdirAll(entries, privateDir)
 	}
 	writeSize(s.root, 0)
 	release()

@@ -30,7 +30,7 @@ func (l *rwLock) rlock() error {
 		l.readers++
 		return nil
 	}
-	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, privateFile)
 	if err != nil {
 		return fmt.Errorf("artifact cache lock: %w", err)
 	}
@@ -54,7 +54,7 @@ func (l *rwLock) runlock() {
 // exclusive takes the lock for a writer, waiting until ctx is done; with
 // wait false it gives up at once (ok false) if any reader holds it.
 func (l *rwLock) exclusive(ctx context.Context, wait bool) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, privateFile)
 	if err != nil {
 		return nil, false, fmt.Errorf("artifact cache lock: %w", err)
 	}

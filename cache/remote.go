@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,17 @@ var (
 	// errors.Is), so one check tells the caller the remote is off and the
 	// problem was already reported through warn.
 	ErrRemoteDisabled = errors.New("remote cache disabled after an earlier fault")
+	// ErrDigestMismatch is a blob whose bytes do not match the digest it
+	// was asked for by: damaged on the server, or planted there. It is a
+	// miss (with a warning), never a build input and not a fault.
+	ErrDigestMismatch = errors.New("blob does not match its digest")
+	// ErrWriteRefused is an upload the server refused with 401 or 403:
+	// this process has no right to write there. Reads go on.
+	ErrWriteRefused = errors.New("remote cache refused the upload")
+	// ErrCredentialsInURL and ErrPlainHTTP are CheckURL's refusals, for a
+	// caller to add how its own configuration does it instead.
+	ErrCredentialsInURL = errors.New("credentials in the URL are not accepted (a URL ends up in warnings and logs)")
+	ErrPlainHTTP        = errors.New("plain http to a host other than loopback lets anyone on the way read and change what is sent")
 )
 
 const (
@@ -50,30 +62,66 @@ const (
 // once through warn and switches the remote off for the rest of the process.
 // A miss (404) is not a fault, and neither is the caller cancelling ctx.
 type Remote struct {
-	base     string // ends in "/"; may hold credentials
-	display  string // base with any password redacted
+	base     string // ends in "/"; never holds credentials (see CheckURL)
+	creds    *Credentials
 	readOnly bool
 	timeout  time.Duration
 	warn     func(msg string)
 	client   *http.Client
 	disabled atomic.Bool
+	// writesRefused: the server answered an upload 401 or 403, so this
+	// process stops uploading but goes on reading.
+	writesRefused atomic.Bool
+	// mismatched holds the hashes of blobs that failed their digest here:
+	// an upload of one is sent even if the server has a blob of its size.
+	mismatched sync.Map
 }
 
-// NewRemote parses the URL (http:// or https://; a path prefix like
-// http://host:8080/cache is allowed, user:password@ is sent as basic auth).
-// timeout bounds each request as a whole, from dial to the body's last byte
-// (<= 0 means 60s, Bazel's --remote_timeout default). warn receives the
-// one-line fault report; nil drops it.
-func NewRemote(rawURL string, readOnly bool, timeout time.Duration, warn func(msg string)) (*Remote, error) {
+// RemoteOptions configures a Remote. The zero value is a read-only remote
+// on https or loopback http, without credentials.
+type RemoteOptions struct {
+	// ReadWrite lets the remote take uploads. A remote is read-only unless
+	// asked: anyone who can write to a cache decides what its readers link.
+	ReadWrite bool
+	// AllowHTTP accepts plain http:// to a host other than loopback, where
+	// anyone on the path can read the credentials and change the blobs'
+	// bytes in flight (the digest check still catches the latter).
+	AllowHTTP bool
+	// Credentials, if set, are sent as HTTP basic auth with every request.
+	Credentials *Credentials
+	// Timeout bounds each request as a whole, from dial to the body's last
+	// byte (<= 0 means 60s, Bazel's --remote_timeout default).
+	Timeout time.Duration
+	// Warn receives the one-line reports (a fault, a refused upload, a
+	// blob that failed its digest); nil drops them.
+	Warn func(msg string)
+}
+
+// CheckURL parses a remote cache URL (http:// or https://; a path prefix
+// like https://host:8080/cache is allowed) and returns it ending in "/".
+// Credentials in it are refused: a URL is shown in warnings and logs, so
+// they would leak. Plain http:// to a host other than loopback is refused
+// unless allowHTTP. Errors never show a password.
+func CheckURL(rawURL string, allowHTTP bool) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("remote cache URL: %w", err)
+		// url.Parse's error quotes the URL whole, password and all.
+		return nil, errors.New("remote cache URL: not a valid URL")
+	}
+	if u.User != nil {
+		// Not even the user name is shown: a token is often passed as one.
+		bare := *u
+		bare.User = nil
+		return nil, fmt.Errorf("remote cache URL %q: %w", bare.String(), ErrCredentialsInURL)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("remote cache URL %q: scheme must be http or https", u.Redacted())
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("remote cache URL %q: no host", u.Redacted())
+	}
+	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("remote cache URL %q: %w", u.String(), ErrPlainHTTP)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, fmt.Errorf("remote cache URL %q: query and fragment are not allowed", u.Redacted())
@@ -84,6 +132,26 @@ func NewRemote(rawURL string, readOnly bool, timeout time.Duration, warn func(ms
 			u.RawPath += "/"
 		}
 	}
+	return u, nil
+}
+
+// isLoopback: localhost or a loopback address, which never leave the
+// machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewRemote opens the remote cache at rawURL (see CheckURL).
+func NewRemote(rawURL string, opt RemoteOptions) (*Remote, error) {
+	u, err := CheckURL(rawURL, opt.AllowHTTP)
+	if err != nil {
+		return nil, err
+	}
+	timeout, warn := opt.Timeout, opt.Warn
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
@@ -107,8 +175,8 @@ func NewRemote(rawURL string, readOnly bool, timeout time.Duration, warn func(ms
 	}
 	return &Remote{
 		base:     u.String(),
-		display:  u.Redacted(),
-		readOnly: readOnly,
+		creds:    opt.Credentials,
+		readOnly: !opt.ReadWrite,
 		timeout:  timeout,
 		warn:     warn,
 		client: &http.Client{
@@ -120,11 +188,12 @@ func NewRemote(rawURL string, readOnly bool, timeout time.Duration, warn func(ms
 	}, nil
 }
 
-// URL is the cache's base URL, ending in "/", with any password redacted.
-func (r *Remote) URL() string { return r.display }
+// URL is the cache's base URL, ending in "/" (it holds no credentials).
+func (r *Remote) URL() string { return r.base }
 
-// ReadOnly reports whether uploads are skipped.
-func (r *Remote) ReadOnly() bool { return r.readOnly }
+// ReadOnly reports whether uploads are skipped: the remote was not opened
+// read-write, or the server refused an upload.
+func (r *Remote) ReadOnly() bool { return r.readOnly || r.writesRefused.Load() }
 
 // Enabled reports whether the remote is still in use for this process.
 func (r *Remote) Enabled() bool { return !r.disabled.Load() }
@@ -142,7 +211,7 @@ func (e *faultError) Is(target error) bool { return target == ErrRemoteDisabled 
 // fault disables the remote, warns if this is the first fault, and returns
 // the error for the call that hit it. what must be a single line.
 func (r *Remote) fault(what string, cause error) error {
-	msg := fmt.Sprintf("remote cache %s: %s", r.display, oneLine(what))
+	msg := fmt.Sprintf("remote cache %s: %s", r.base, oneLine(what))
 	if r.disabled.CompareAndSwap(false, true) {
 		r.warn(msg + "; continuing without it")
 	}
@@ -196,19 +265,21 @@ func (r *Remote) PutActionResult(ctx context.Context, key string, ar *ActionResu
 	if err := checkHex("action key", key); err != nil {
 		return err
 	}
-	if r.readOnly {
+	if r.ReadOnly() {
 		return nil
 	}
 	body := ar.Marshal()
 	if len(body) > maxActionResultSize {
-		return fmt.Errorf("remote cache %s: action result for %s is %d bytes, over the %d byte limit", r.display, key, len(body), maxActionResultSize)
+		return fmt.Errorf("remote cache %s: action result for %s is %d bytes, over the %d byte limit", r.base, key, len(body), maxActionResultSize)
 	}
 	return r.roundTrip(ctx, http.MethodPut, "ac/"+key, bytes.NewReader(body), int64(len(body)), r.checkPut)
 }
 
-// GetBlob downloads cas/<d.Hash> into a new file at dst (mode 0644). The
-// file appears at dst only once its size and SHA-256 matched d; on any error
-// nothing is left there. A miss returns ErrNotFound.
+// GetBlob downloads cas/<d.Hash> into a new file at dst (mode 0600: it is
+// bound for the private cache). The file appears at dst only once its size
+// and SHA-256 matched d; on any error nothing is left there. A miss returns
+// ErrNotFound; a blob that does not match d is warned about and returns
+// ErrDigestMismatch, and the remote stays on.
 func (r *Remote) GetBlob(ctx context.Context, d Digest, dst string) error {
 	if err := checkDigest(d); err != nil {
 		return err
@@ -217,12 +288,12 @@ func (r *Remote) GetBlob(ctx context.Context, d Digest, dst string) error {
 		switch resp.StatusCode {
 		case http.StatusOK:
 		case http.StatusNotFound:
-			return fmt.Errorf("remote cache %s: %s: %w", r.display, what, ErrNotFound)
+			return fmt.Errorf("remote cache %s: %s: %w", r.base, what, ErrNotFound)
 		default:
 			return r.statusFault(what, resp)
 		}
 		if resp.ContentLength >= 0 && resp.ContentLength != d.Size {
-			return r.fault(fmt.Sprintf("%s: server has %d bytes, want %d", what, resp.ContentLength, d.Size), nil)
+			return r.mismatch(what, d, fmt.Sprintf("server has %d bytes, want %d", resp.ContentLength, d.Size))
 		}
 		return r.download(resp, what, d, dst)
 	})
@@ -234,7 +305,7 @@ func (r *Remote) download(resp *http.Response, what string, d Digest, dst string
 	// fillErr keeps the check's own error (a fault turns the remote off),
 	// not the file writer's wrapping of it.
 	var fillErr error
-	err := atomicfile.WriteFunc(dst, 0o644, func(w io.Writer) error {
+	err := atomicfile.WriteFunc(dst, 0o600, func(w io.Writer) error {
 		h := sha256.New()
 		src := &errReader{r: io.LimitReader(resp.Body, d.Size+1)}
 		n, copyErr := io.Copy(io.MultiWriter(w, h), src)
@@ -244,12 +315,14 @@ func (r *Remote) download(resp *http.Response, what string, d Digest, dst string
 		case copyErr != nil:
 			fillErr = fmt.Errorf("remote cache: downloading %s to %s: %w", d, dst, copyErr)
 		case n < d.Size:
-			fillErr = r.fault(fmt.Sprintf("%s: truncated body (got %d of %d bytes)", what, n, d.Size), nil)
+			// A body that ended cleanly (no Content-Length) is the
+			// server's whole blob, and it is short.
+			fillErr = r.mismatch(what, d, fmt.Sprintf("body has %d bytes, want %d", n, d.Size))
 		case n > d.Size:
-			fillErr = r.fault(fmt.Sprintf("%s: body is longer than the expected %d bytes", what, d.Size), nil)
+			fillErr = r.mismatch(what, d, fmt.Sprintf("body is longer than the expected %d bytes", d.Size))
 		default:
 			if got := hex.EncodeToString(h.Sum(nil)); got != d.Hash {
-				fillErr = r.fault(fmt.Sprintf("%s: body has SHA-256 %s", what, got), nil)
+				fillErr = r.mismatch(what, d, "body has SHA-256 "+got)
 			}
 		}
 		return fillErr
@@ -270,13 +343,13 @@ func (r *Remote) PutBlob(ctx context.Context, d Digest, path string) error {
 	if err := checkDigest(d); err != nil {
 		return err
 	}
-	if r.readOnly {
+	if r.ReadOnly() {
 		return nil
 	}
 	if r.disabled.Load() {
 		return ErrRemoteDisabled
 	}
-	if d.Size >= headMinSize {
+	if _, bad := r.mismatched.Load(d.Hash); d.Size >= headMinSize && !bad {
 		exists := false
 		err := r.roundTrip(ctx, http.MethodHead, "cas/"+d.Hash, nil, -1, func(resp *http.Response, what string) error {
 			switch resp.StatusCode {
@@ -319,8 +392,31 @@ func (r *Remote) checkPut(resp *http.Response, what string) error {
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusNoContent:
 		return nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		// The server is up and answering; it only will not take this
+		// process's writes (no or wrong credentials). Reading goes on.
+		hint := "without credentials"
+		if r.creds != nil {
+			hint = "from " + r.creds.String()
+		}
+		if r.writesRefused.CompareAndSwap(false, true) {
+			r.warn(fmt.Sprintf("remote cache %s: %s: HTTP %s: the server refuses uploads %s; not uploading, still reading",
+				r.base, what, resp.Status, hint))
+		}
+		return fmt.Errorf("remote cache %s: %s: HTTP %s: %w", r.base, what, resp.Status, ErrWriteRefused)
 	}
 	return r.statusFault(what, resp)
+}
+
+// mismatch reports a blob that is not what its digest says: a miss and a
+// warning, never a build input. It is not a fault, since every other blob
+// is checked the same way and may be fine; the hash is remembered so that
+// an upload replaces the bad blob.
+func (r *Remote) mismatch(what string, d Digest, detail string) error {
+	r.mismatched.Store(d.Hash, true)
+	msg := fmt.Sprintf("remote cache %s: %s: %s, not the %s asked for; not used, a miss", r.base, what, detail, d)
+	r.warn(oneLine(msg))
+	return fmt.Errorf("remote cache %s: %s: %s: %w", r.base, what, detail, ErrDigestMismatch)
 }
 
 func (r *Remote) statusFault(what string, resp *http.Response) error {
@@ -344,7 +440,10 @@ func (r *Remote) roundTrip(ctx context.Context, method, rel string, body io.Read
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, r.base+rel, body)
 	if err != nil {
-		return fmt.Errorf("remote cache %s: %s: %w", r.display, what, err)
+		return fmt.Errorf("remote cache %s: %s: %w", r.base, what, err)
+	}
+	if r.creds != nil {
+		req.SetBasicAuth(r.creds.User, r.creds.password)
 	}
 	if size >= 0 {
 		req.ContentLength = size
@@ -354,7 +453,7 @@ func (r *Remote) roundTrip(ctx context.Context, method, rel string, body io.Read
 	if err != nil {
 		var lerr *localError
 		if errors.As(err, &lerr) {
-			return fmt.Errorf("remote cache %s: %s: %w", r.display, what, lerr.err)
+			return fmt.Errorf("remote cache %s: %s: %w", r.base, what, lerr.err)
 		}
 		// url.Error repeats method and URL, which the message has already.
 		var uerr *url.Error
@@ -378,7 +477,7 @@ func (r *Remote) roundTrip(ctx context.Context, method, rel string, body io.Read
 // how far the body had come, if it had started.
 func (r *Remote) ioFault(rctx context.Context, what, detail string, err error) error {
 	if rctx.Err() != nil && context.Cause(rctx) != errRequestTimeout {
-		return fmt.Errorf("remote cache %s: %s: %w", r.display, what, rctx.Err())
+		return fmt.Errorf("remote cache %s: %s: %w", r.base, what, rctx.Err())
 	}
 	if detail != "" {
 		detail = " (" + detail + ")"

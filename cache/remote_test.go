@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -39,7 +40,7 @@ func (w *warnings) list() []string {
 func newRemote(t *testing.T, url string, readOnly bool, timeout time.Duration) (*Remote, *warnings) {
 	t.Helper()
 	w := &warnings{}
-	r, err := NewRemote(url, readOnly, timeout, w.warn)
+	r, err := NewRemote(url, RemoteOptions{ReadWrite: !readOnly, Timeout: timeout, Warn: w.warn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,13 +123,18 @@ func assertOneFault(t *testing.T, r *Remote, w *warnings, wantIn string) {
 }
 
 func TestNewRemote(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"http://127.0.0.1:1234", "http://127.0.0.1:1234/"},
-		{"http://127.0.0.1:1234/", "http://127.0.0.1:1234/"},
-		{"https://cache.example:8080/bazel/cache", "https://cache.example:8080/bazel/cache/"},
-		{"http://ci:s3cret@cache.example/", "http://ci:xxxxx@cache.example/"},
+	for _, tc := range []struct {
+		in, want  string
+		allowHTTP bool
+	}{
+		{"http://127.0.0.1:1234", "http://127.0.0.1:1234/", false},
+		{"http://127.0.0.1:1234/", "http://127.0.0.1:1234/", false},
+		{"http://localhost:8080/c", "http://localhost:8080/c/", false},
+		{"http://[::1]:8080/", "http://[::1]:8080/", false},
+		{"https://cache.example:8080/bazel/cache", "https://cache.example:8080/bazel/cache/", false},
+		{"http://cache.example/", "http://cache.example/", true},
 	} {
-		r, err := NewRemote(tc.in, true, 0, nil)
+		r, err := NewRemote(tc.in, RemoteOptions{AllowHTTP: tc.allowHTTP})
 		if err != nil {
 			t.Errorf("NewRemote(%q): %v", tc.in, err)
 			continue
@@ -136,14 +142,147 @@ func TestNewRemote(t *testing.T) {
 		if r.URL() != tc.want {
 			t.Errorf("NewRemote(%q).URL() = %q, want %q", tc.in, r.URL(), tc.want)
 		}
+		// Read-only unless asked: whoever writes decides what readers link.
 		if !r.ReadOnly() || !r.Enabled() {
 			t.Errorf("NewRemote(%q): ReadOnly %v Enabled %v, want both", tc.in, r.ReadOnly(), r.Enabled())
 		}
 	}
+	if r, err := NewRemote("https://cache.example/", RemoteOptions{ReadWrite: true}); err != nil || r.ReadOnly() {
+		t.Errorf("NewRemote with ReadWrite: %v, ReadOnly %v; want a writable remote", err, r != nil && r.ReadOnly())
+	}
 	for _, in := range []string{"", "127.0.0.1:8080", "cache.example", "ftp://cache.example/", "http:///cache", "http://h/?a=b", "http://h/#x", "http://h/%zz"} {
-		if _, err := NewRemote(in, false, time.Second, nil); err == nil {
+		if _, err := NewRemote(in, RemoteOptions{AllowHTTP: true}); err == nil {
 			t.Errorf("NewRemote(%q) accepted a bad URL", in)
 		}
+	}
+	// Plain http leaves the machine only when the user says so.
+	for _, in := range []string{"http://cache.example/", "http://10.0.0.5:8080/", "http://127.0.0.1.example/"} {
+		_, err := NewRemote(in, RemoteOptions{})
+		if err == nil || !strings.Contains(err.Error(), "plain http") {
+			t.Errorf("NewRemote(%q) without AllowHTTP: %v; want a refusal", in, err)
+		}
+	}
+	// Credentials in a URL would be shown wherever the URL is.
+	for _, in := range []string{"http://ci:s3cret@127.0.0.1/", "https://ci:s3cret@cache.example/", "https://s3cret@cache.example/", "http://ci:s3cret@h/%zz"} {
+		_, err := NewRemote(in, RemoteOptions{})
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("NewRemote(%q): %v; want a refusal that does not show the secret", in, err)
+		}
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	c, err := ParseCredentials("ci:pa:ss\n")
+	if err != nil || c.User != "ci" || c.password != "pa:ss" {
+		t.Fatalf("ParseCredentials = %v, %v; want user ci, password pa:ss", c, err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		if out := fmt.Sprintf(verb, c) + fmt.Sprintf(verb, *c); strings.Contains(out, "pa:ss") {
+			t.Errorf("Sprintf(%q) shows the password: %s", verb, out)
+		}
+	}
+	for _, bad := range []string{"", "nocolon-secret", ":secret", "ci:secret\nmore"} {
+		if _, err := ParseCredentials(bad); err == nil || (strings.Contains(bad, "secret") && strings.Contains(err.Error(), "secret")) {
+			t.Errorf("ParseCredentials(%q): %v; want an error that does not quote it", bad, err)
+		}
+	}
+
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		perm os.FileMode
+		ok   bool
+	}{{0o600, true}, {0o400, true}, {0o640, false}, {0o644, false}, {0o604, false}} {
+		p := filepath.Join(dir, fmt.Sprintf("creds-%o", tc.perm))
+		writeFile(t, p, "ci:secret\n", tc.perm)
+		c, err := ReadCredentialsFile(p)
+		switch {
+		case tc.ok && (err != nil || c.User != "ci" || c.password != "secret"):
+			t.Errorf("ReadCredentialsFile(mode %#o) = %v, %v; want user ci", tc.perm, c, err)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "0600")):
+			t.Errorf("ReadCredentialsFile(mode %#o): %v; want an error naming the file and 0600", tc.perm, err)
+		case err != nil && strings.Contains(err.Error(), "secret"):
+			t.Errorf("ReadCredentialsFile's error shows the secret: %v", err)
+		}
+	}
+	if _, err := ReadCredentialsFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("ReadCredentialsFile of a missing file succeeded")
+	}
+	if _, err := ReadCredentialsFile(dir); err == nil {
+		t.Error("ReadCredentialsFile of a directory succeeded")
+	}
+}
+
+// TestRemoteAuth: against a real nginx that lets anyone read and only an
+// authenticated user write. The writer's uploads land; a reader without
+// credentials that tries to write is refused by the server, says so once,
+// stops uploading and goes on reading; wrong credentials are the same.
+func TestRemoteAuth(t *testing.T) {
+	const user, secret = "ci", "n0t-Shown-anywhere"
+	n := cachetest.StartNginxAuth(t, user, secret)
+	ctx := context.Background()
+	creds, err := ParseCredentials(user + ":" + secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(t, 4096)
+	path, d := writeBlob(t, data)
+
+	w := &warnings{}
+	writer, err := NewRemote(n.URL, RemoteOptions{ReadWrite: true, Credentials: creds, Warn: w.warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.PutBlob(ctx, d, path); err != nil {
+		t.Fatalf("PutBlob with credentials: %v", err)
+	}
+	if err := writer.PutActionResult(ctx, testKey("auth"), sampleActionResult()); err != nil {
+		t.Fatalf("PutActionResult with credentials: %v", err)
+	}
+	assertHealthy(t, writer, w)
+
+	wrong, _ := ParseCredentials(user + ":guess")
+	for name, c := range map[string]*Credentials{"no credentials": nil, "wrong password": wrong} {
+		t.Run(name, func(t *testing.T) {
+			w := &warnings{}
+			r, err := NewRemote(n.URL, RemoteOptions{ReadWrite: true, Credentials: c, Warn: w.warn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, od := writeBlob(t, randomBytes(t, 100))
+			err = r.PutBlob(ctx, od, other)
+			if !errors.Is(err, ErrWriteRefused) || errors.Is(err, ErrRemoteDisabled) {
+				t.Errorf("PutBlob: %v; want ErrWriteRefused and not a fault", err)
+			}
+			if _, serr := os.Stat(filepath.Join(n.Root, "cas", od.Hash)); serr == nil {
+				t.Error("the server stored a blob from a writer it refused")
+			}
+			msgs := w.list()
+			if len(msgs) != 1 || !strings.Contains(msgs[0], "401") || !strings.Contains(msgs[0], "refuses uploads") ||
+				strings.Contains(msgs[0], "\n") || strings.Contains(msgs[0], "guess") {
+				t.Errorf("warned %q; want one line saying the server refuses uploads (401)", msgs)
+			}
+			// Refused once, it stops trying and says nothing more.
+			if !r.ReadOnly() {
+				t.Error("still uploading after the server refused")
+			}
+			if err := r.PutActionResult(ctx, testKey("auth"), &ActionResult{ExitCode: 9}); err != nil {
+				t.Errorf("PutActionResult after the refusal: %v; want a quiet no-op", err)
+			}
+			if len(w.list()) != 1 {
+				t.Errorf("warned again: %q", w.list())
+			}
+			// Reading is open to anyone, and goes on.
+			if !r.Enabled() {
+				t.Fatal("a refused upload switched the remote off")
+			}
+			if ar, err := r.GetActionResult(ctx, testKey("auth")); err != nil || ar == nil || ar.ExitCode != sampleActionResult().ExitCode {
+				t.Errorf("GetActionResult after the refusal = %+v, %v; want the writer's entry", ar, err)
+			}
+			dst := filepath.Join(t.TempDir(), "out")
+			if err := r.GetBlob(ctx, d, dst); err != nil {
+				t.Errorf("GetBlob after the refusal: %v", err)
+			}
+		})
 	}
 }
 
@@ -303,8 +442,11 @@ func TestRemoteBadArguments(t *testing.T) {
 	assertHealthy(t, r, w)
 }
 
-// TestRemoteCorruptBlob: a server handing out a blob that does not match
-// its digest is broken, and nothing it sent may reach dst.
+// TestRemoteCorruptBlob: a blob that does not match its digest (damaged
+// on the server, or planted by someone who can write there) is never used:
+// nothing it sent reaches dst, and it is a miss with one warning. It is not
+// a fault: the other blobs, each checked the same way, are still worth
+// fetching.
 func TestRemoteCorruptBlob(t *testing.T) {
 	n := cachetest.StartNginx(t)
 	ctx := context.Background()
@@ -332,12 +474,52 @@ func TestRemoteCorruptBlob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, w := newRemote(t, n.URL, false, 10*time.Second)
 			dst := filepath.Join(t.TempDir(), "out")
-			if err := r.GetBlob(ctx, tc.d, dst); err == nil {
+			err := r.GetBlob(ctx, tc.d, dst)
+			if err == nil {
 				t.Fatal("GetBlob succeeded")
 			}
+			if errors.Is(err, ErrRemoteDisabled) {
+				t.Errorf("GetBlob: %v; want a miss, not a fault", err)
+			}
 			assertNothingAt(t, dst)
-			assertOneFault(t, r, w, tc.wantIn)
+			msgs := w.list()
+			if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "remote cache "+r.URL()+": ") ||
+				!strings.Contains(msgs[0], tc.wantIn) || strings.Contains(msgs[0], "\n") {
+				t.Errorf("warned %q; want one line naming the remote and %q", msgs, tc.wantIn)
+			}
+			if !r.Enabled() {
+				t.Fatal("a blob that failed its digest switched the remote off")
+			}
+			good := filepath.Join(t.TempDir(), "good")
+			if err := r.GetBlob(ctx, d, good); err != nil {
+				t.Errorf("GetBlob of an intact blob after the mismatch: %v", err)
+			}
 		})
+	}
+}
+
+// TestRemoteReuploadsCorruptBlob: a large blob is normally not sent again
+// when the server has one of that size, but once this process saw it fail
+// its digest, a writer's upload replaces it.
+func TestRemoteReuploadsCorruptBlob(t *testing.T) {
+	n := cachetest.StartNginx(t)
+	ctx := context.Background()
+	data := randomBytes(t, headMinSize+100)
+	path, d := writeBlob(t, data)
+	r, _ := newRemote(t, n.URL, false, 10*time.Second)
+	if err := r.PutBlob(ctx, d, path); err != nil {
+		t.Fatal(err)
+	}
+	stored := filepath.Join(n.Root, "cas", d.Hash)
+	flipByte(t, stored)
+	if err := r.GetBlob(ctx, d, filepath.Join(t.TempDir(), "out")); err == nil {
+		t.Fatal("GetBlob of a tampered blob succeeded")
+	}
+	if err := r.PutBlob(ctx, d, path); err != nil {
+		t.Fatalf("PutBlob after the mismatch: %v", err)
+	}
+	if got, err := os.ReadFile(stored); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("the server still holds the tampered blob (err %v)", err)
 	}
 }
 

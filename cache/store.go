@@ -59,12 +59,39 @@ type File struct {
 // Digest is the file's REAPI digest, as the remote tier names blobs.
 func (f File) Digest() Digest { return Digest{Hash: f.SHA256, Size: f.Size} }
 
+// Modes of what the cache makes: its owner's alone. An entry's meta holds
+// paths and environment values, and its files are the owner's compiled
+// code, which nobody else should read, let alone replace.
+const (
+	privateDir  = 0o700
+	privateFile = 0o600
+	privateExec = 0o700
+)
+
+// privateMode is the mode a stored file gets: executable for its owner if
+// the source was executable by anyone, else read-write for its owner.
+func privateMode(src os.FileMode) os.FileMode {
+	if src&0o111 != 0 {
+		return privateExec
+	}
+	return privateFile
+}
+
 // Open opens (creating it if needed) the cache below dir.
 func Open(dir string) (*Store, error) {
 	root := filepath.Join(dir, "v1")
 	for _, d := range []string{"entries", "tmp", "trash"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(root, d), privateDir); err != nil {
 			return nil, fmt.Errorf("artifact cache: %w", err)
+		}
+	}
+	// A cache made by an rbuild that left it open to everyone is closed
+	// here: with v1 private, nothing below it can be reached by others,
+	// whatever the modes of the older entries. dir itself may be a
+	// directory of the user's (cache.dir), so it is left as it is.
+	if st, err := os.Stat(root); err == nil && st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(root, privateDir); err != nil {
+			return nil, fmt.Errorf("artifact cache: making %s private: %w", root, err)
 		}
 	}
 	return &Store{root: root, lock: &rwLock{path: filepath.Join(root, "lock")}}, nil
@@ -260,7 +287,7 @@ func writeEntry(dir string, e *Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "entry.json"), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "entry.json"), data, privateFile); err != nil {
 		return fmt.Errorf("artifact cache: %w", err)
 	}
 	return nil
@@ -274,7 +301,7 @@ func (s *Store) commit(tmp, key string) (won bool, err error) {
 	}
 	defer s.lock.runlock()
 	dst := s.entryDir(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), privateDir); err != nil {
 		return false, fmt.Errorf("artifact cache: %w", err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
@@ -331,7 +358,7 @@ func (s *Store) ApproxSize() int64 {
 }
 
 func writeSize(root string, n int64) {
-	atomicfile.Write(filepath.Join(root, "size"), []byte(fmt.Sprint(max(n, 0))), 0o644)
+	atomicfile.Write(filepath.Join(root, "size"), []byte(fmt.Sprint(max(n, 0))), privateFile)
 }
 
 func dirSize(dir string) int64 {

@@ -97,7 +97,7 @@ func (r *Remote) Put(ctx context.Context, key string, files map[string]string, m
 	if err := checkHex("action key", key); err != nil {
 		return err
 	}
-	if r.readOnly {
+	if r.ReadOnly() {
 		return nil
 	}
 	recs := make([]File, 0, len(files))
@@ -141,8 +141,8 @@ func (r *Remote) entryResult(ctx context.Context, key string) (*ActionResult, er
 // getBlobs downloads the blobs ar names into dir. Only a result shaped as
 // putEntry writes it is accepted: a path with a slash, a name the local
 // store reserves, or no meta blob means another tool's entry, which is a
-// miss, and so is a blob gone from the server. On any error the blobs it
-// wrote are removed.
+// miss, and so is a blob gone from the server or one that fails its
+// digest. On any error the blobs it wrote are removed.
 func (r *Remote) getBlobs(ctx context.Context, key string, ar *ActionResult, dir string) (files []File, meta []byte, err error) {
 	var written []string
 	defer func() {
@@ -159,7 +159,9 @@ func (r *Remote) getBlobs(ctx context.Context, key string, ar *ActionResult, dir
 		}
 		dst := filepath.Join(dir, name)
 		if err := r.GetBlob(ctx, of.Digest, dst); err != nil {
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrDigestMismatch) {
+				// A blob that failed its digest was reported by GetBlob;
+				// the entry is then as good as absent.
 				return nil, nil, ErrMiss
 			}
 			return nil, nil, err
@@ -174,8 +176,8 @@ func (r *Remote) getBlobs(ctx context.Context, key string, ar *ActionResult, dir
 			continue
 		}
 		if of.Executable {
-			// GetBlob leaves 0644; the entry's record is what says exec.
-			os.Chmod(dst, 0o755)
+			// GetBlob leaves 0600; the entry's record is what says exec.
+			os.Chmod(dst, 0o700)
 		}
 		files = append(files, File{Name: name, Size: of.Digest.Size, SHA256: of.Digest.Hash, Executable: of.Executable})
 	}

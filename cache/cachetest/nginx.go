@@ -33,6 +33,8 @@ const NginxBinary = "/usr/sbin/nginx"
 type Nginx struct {
 	URL  string // e.g. http://127.0.0.1:PORT/
 	Root string // the served directory
+	// AccessLog is nginx's log of every request (method, path, status).
+	AccessLog string
 }
 
 const nginxConf = `# written by rbuild's cachetest.StartNginx
@@ -60,7 +62,7 @@ http {
 			dav_methods PUT;
 			create_full_put_path on;
 			client_max_body_size 0;
-		}
+{{auth}}		}
 	}
 }
 `
@@ -70,6 +72,27 @@ http {
 // nginx is not installed it skips the test, or fails it when
 // RBUILD_REQUIRE_DEBIAN is set (make test promises the Debian packages).
 func StartNginx(t testing.TB) *Nginx {
+	t.Helper()
+	return startNginxWith(t, "")
+}
+
+// StartNginxAuth is StartNginx for a cache anyone may read but only user
+// (with password) may write, as the README's threat model advises: GET
+// and HEAD are open, every other method needs HTTP basic auth, so a
+// reader without credentials is refused by the server itself (401).
+func StartNginxAuth(t testing.TB, user, password string) *Nginx {
+	t.Helper()
+	if strings.ContainsAny(user+password, "\n\r") || strings.Contains(user, ":") {
+		t.Fatalf("nginx basic auth: user %q or the password has a character htpasswd cannot hold", user)
+	}
+	// {PLAIN} is nginx's scheme for a clear-text password: no htpasswd
+	// tool needed, and the test knows the secret anyway.
+	return startNginxWith(t, user+":{PLAIN}"+password+"\n")
+}
+
+// startNginxWith starts nginx; a non-empty htpasswd limits every method
+// but GET and HEAD to the users it lists.
+func startNginxWith(t testing.TB, htpasswd string) *Nginx {
 	t.Helper()
 	if _, err := os.Stat(NginxBinary); err != nil {
 		if os.Getenv("RBUILD_REQUIRE_DEBIAN") != "" {
@@ -84,6 +107,15 @@ func StartNginx(t testing.TB) *Nginx {
 			t.Fatal(err)
 		}
 	}
+	auth := ""
+	if htpasswd != "" {
+		if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(htpasswd), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// limit_except GET also allows HEAD.
+		auth = "\t\t\tlimit_except GET {\n\t\t\t\tauth_basic \"rbuild cache\";\n\t\t\t\tauth_basic_user_file \"" +
+			filepath.Join(dir, "htpasswd") + "\";\n\t\t\t}\n"
+	}
 	// The free port is found by binding and releasing it, so another
 	// process can take it before nginx binds: retry then.
 	var lastErr error
@@ -92,8 +124,8 @@ func StartNginx(t testing.TB) *Nginx {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lastErr = startNginx(t, dir, root, port); lastErr == nil {
-			return &Nginx{URL: fmt.Sprintf("http://127.0.0.1:%d/", port), Root: root}
+		if lastErr = startNginx(t, dir, root, auth, port); lastErr == nil {
+			return &Nginx{URL: fmt.Sprintf("http://127.0.0.1:%d/", port), Root: root, AccessLog: filepath.Join(dir, "access.log")}
 		}
 	}
 	t.Fatalf("starting nginx: %v", lastErr)
@@ -111,8 +143,8 @@ func freePort() (int, error) {
 
 // startNginx runs nginx on port and waits until it accepts connections. On
 // success the process is stopped by t.Cleanup.
-func startNginx(t testing.TB, dir, root string, port int) error {
-	conf := strings.NewReplacer("{{dir}}", dir, "{{root}}", root, "{{port}}", strconv.Itoa(port)).Replace(nginxConf)
+func startNginx(t testing.TB, dir, root, auth string, port int) error {
+	conf := strings.NewReplacer("{{dir}}", dir, "{{root}}", root, "{{port}}", strconv.Itoa(port), "{{auth}}", auth).Replace(nginxConf)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return err

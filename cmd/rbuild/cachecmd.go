@@ -61,8 +61,8 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "enabled:   no (cache.enabled or RBUILD_CACHE)")
 		}
 		if r := cfg.Cache.Remote; r.URL != "" {
-			mode := r.Mode
-			if mode == "" {
+			mode := "read-only"
+			if r.ReadWrite() {
 				mode = "read-write"
 			}
 			fmt.Fprintf(out, "remote:    %s (%s)\n", r.URL, mode)
