@@ -23,6 +23,8 @@
 //   - Every file carries its SHA-256; materializing checks it, and a
 //     mismatch drops the entry (ErrCorrupt) instead of using it.
 //   - Last use is the mtime of entry.json, refreshed at most hourly.
+//   - Everything is its owner's alone (directories 0700, files 0600 or
+//     0700): entries hold paths, environment values and compiled code.
 //
 // The local Store, the Remote and Tiered (the store with the remote
 // behind it) are each a Tier: Get an entry's files and meta by key, Put
@@ -30,7 +32,10 @@
 // what a build uses: a local miss is filled from the remote into a local
 // entry (a blob named MetaBlob carries the meta), and what is published
 // locally is uploaded in the background, blobs before the action result
-// that names them; Wait at the build's end lets the uploads finish.
+// that names them; Wait at the build's end lets the uploads finish. A
+// remote is read-only unless opened read-write, sends credentials only as
+// given (never from its URL), and never lets a downloaded blob that fails
+// its digest into the store (README "Threat model").
 //
 // What it must not do: decide what may be cached or compute keys. Keys and
 // the entry's Meta are the caller's; this package stores and checks bytes.

@@ -61,6 +61,9 @@ const (
 // first one (the server is down, slow, answers 5xx or garbage) is reported
 // once through warn and switches the remote off for the rest of the process.
 // A miss (404) is not a fault, and neither is the caller cancelling ctx.
+// Two things are reported but leave reads on: a blob that fails its digest
+// (a miss, each time) and an upload the server refuses with 401 or 403
+// (once; uploads stop).
 type Remote struct {
 	base     string // ends in "/"; never holds credentials (see CheckURL)
 	creds    *Credentials
