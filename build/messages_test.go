@@ -156,6 +156,7 @@ func TestMessageRecordsAndReplay(t *testing.T) {
 	// For people: the replayed warning and cargo's count line, on
 	// stderr; from the build, then from the no-op snapshot it left.
 	key := SnapshotKey([]string{"build"}, env, ws)
+	ageSources(t, ws) // saved long enough before the build for a snapshot
 	var errs bytes.Buffer
 	buildOnce(t, Options{Dir: ws, Env: env, Status: executor.NewStatus(&errs, false, false), SnapshotKey: &key})
 	var snapErrs bytes.Buffer

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zeebo/xxh3"
 
@@ -28,13 +29,55 @@ import (
 func SnapshotKey(args, env []string, dir string) [16]byte {
 	env = slices.Clone(env)
 	sort.Strings(env)
-	parts := []string{"rbuild-noop-v1", dir, strings.Join(args, "\x00"), strings.Join(env, "\x00")}
-	if exe, err := os.Executable(); err == nil {
-		if st, err := os.Stat(exe); err == nil {
-			parts = append(parts, exe, strconv.FormatInt(st.ModTime().UnixNano(), 10), strconv.FormatInt(st.Size(), 10))
+	parts := []string{"rbuild-noop-v1", dir, strings.Join(args, "\x00"), strings.Join(env, "\x00"), selfIdentity()}
+	return xxh3.HashString128(strings.Join(parts, "\x01")).Bytes()
+}
+
+// selfIdentity names this rbuild binary (path, mtime, size): what another
+// rbuild left — a snapshot, a cached query — may follow other rules and is
+// not used.
+func selfIdentity() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return exe
+	}
+	return exe + "\x00" + strconv.FormatInt(st.ModTime().UnixNano(), 10) + "\x00" + strconv.FormatInt(st.Size(), 10)
+}
+
+// racyWindow: a file whose mtime is this close to the build's start, or
+// later, may have been written after the build read it (git's "racily
+// clean" entries). Two seconds covers filesystems with coarse timestamps.
+const racyWindow = 2 * time.Second
+
+// racyInput names an input of the build that changed too recently to be
+// known unchanged since the build read it; "" if none did. A snapshot
+// recording its stat now would hide that change from every later no-op.
+func (s *Session) racyInput(w *work) string {
+	limit := s.opt.Started.Add(-racyWindow)
+	var paths []string
+	for _, st := range s.plan.Q.Stamps {
+		paths = append(paths, st.Path)
+	}
+	for _, a := range s.graph.Actions {
+		if rec := w.prev[a.ID]; rec != nil {
+			for _, st := range rec.Inputs {
+				paths = append(paths, st.Path)
+			}
 		}
 	}
-	return xxh3.HashString128(strings.Join(parts, "\x01")).Bytes()
+	if s.user != nil && s.user.Path != "" {
+		paths = append(paths, s.user.Path)
+	}
+	for _, p := range paths {
+		if info, err := os.Stat(p); err == nil && !info.ModTime().Before(limit) {
+			return p
+		}
+	}
+	return ""
 }
 
 func snapshotFile(targetDir string, key [16]byte) string {
@@ -96,6 +139,9 @@ func (s *Session) consultedFiles(w *work) []string {
 	add(filepath.Join(s.targetDir, "rbuild", "log"))
 	add(explainPath(s.targetDir))
 	add(countsPath(s.targetDir))
+	if s.user != nil && s.user.Path != "" {
+		add(s.user.Path) // rbuild's config: cache.relocatable changes commands
+	}
 	for _, a := range s.graph.Actions {
 		rec := w.prev[a.ID]
 		if rec == nil {
@@ -115,6 +161,10 @@ func (s *Session) consultedFiles(w *work) []string {
 // build that ran nothing and failed nothing; replays are the warnings it
 // showed again.
 func (s *Session) writeSnapshot(w *work, key [16]byte, replays []Replay) {
+	if p := s.racyInput(w); p != "" {
+		TracePhase("no snapshot: " + p + " changed too recently")
+		return
+	}
 	if s.log.CompactIfWorthwhile() != nil {
 		return
 	}

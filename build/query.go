@@ -22,7 +22,9 @@ import (
 func (s *Session) query() (*cargometa.Query, error) {
 	req := &cargometa.Request{Command: s.opt.Command, Args: s.opt.CargoArgs, FeatureArgs: s.opt.FeatureArgs,
 		Cwd: s.opt.Dir, Env: s.opt.Env, UnitGraphFile: s.opt.UnitGraphFile}
-	envKey := cargometa.EnvKey(req)
+	// The rbuild that made a cached query must be this one: the query's
+	// fields and what is derived from them change between versions.
+	envKey := cargometa.EnvKey(req) + "\x00rbuild=" + selfIdentity()
 	key := xxh3.HashString128(envKey).Bytes()
 	name := fmt.Sprintf("%x.json", key[:12])
 	cache := filepath.Join(s.targetDir, "rbuild", "query", name)
@@ -50,6 +52,7 @@ func (s *Session) query() (*cargometa.Query, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.EnvKey = envKey
 	if data, err := q.Encode(); err == nil {
 		atomicfile.Write(cache, data, 0o644)
 		if userCache != "" && atomicfile.Write(userCache, data, 0o644) == nil {
