@@ -31,10 +31,14 @@ type Options struct {
 	Cutoff      string // interface (default), exact or off
 	StrictSpans bool
 	NoCache     bool // neither restore from nor store in the artifact cache
-	Timings     bool // write the HTML timing report
-	Explain     bool // print why each action runs (-d explain)
-	Verbose     int
-	Quiet       bool
+	// NoUnstable runs rustc as cargo does: no -Z flag, no RUSTC_BOOTSTRAP
+	// (executables compiled and linked in one step; the interface cutoff,
+	// which needs -Z flags, becomes exact).
+	NoUnstable bool
+	Timings    bool // write the HTML timing report
+	Explain    bool // print why each action runs (-d explain)
+	Verbose    int
+	Quiet      bool
 
 	// Status is where progress, cargo-style lines and diagnostics go;
 	// default stderr without a status line.
@@ -87,6 +91,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Cutoff == "" {
 		o.Cutoff = "interface"
+	}
+	if o.NoUnstable && o.Cutoff == "interface" {
+		o.Cutoff = "exact"
 	}
 	if o.Command == "" {
 		o.Command = "build"

@@ -265,7 +265,9 @@ func (p *Plan) CompileCommand(u *Unit, outs BuildOutputs) (*Command, error) {
 	// flags, so that all crates of a build agree on rustc's defaults; the
 	// defaults it changes are pinned back to stable's (stableDefaults).
 	// Build-script runs keep the user's env.
-	env = setEnv(env, "RUSTC_BOOTSTRAP", "1")
+	if !p.NoUnstable {
+		env = setEnv(env, "RUSTC_BOOTSTRAP", "1")
+	}
 	argv := append(p.rustcPrefix(u), a...)
 	return &Command{Argv: argv, Env: env, Dir: cwd}, nil
 }

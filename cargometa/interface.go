@@ -10,6 +10,9 @@ package cargometa
 //   - dylibs and crates without an rmeta (their dependents link them);
 //   - crates built for a fat or thin LTO unit, whose codegen sees bodies.
 func (p *Plan) EnableInterfaceCutoff() {
+	if p.NoUnstable {
+		return // its fingerprints need -Z binary-dep-depinfo
+	}
 	host := map[*Unit]bool{}
 	var mark func(u *Unit)
 	mark = func(u *Unit) {

@@ -42,6 +42,8 @@ type Plan struct {
 	// ShortDiagnostics: rustc renders diagnostics in its short form
 	// (--message-format short); not part of any action's key.
 	ShortDiagnostics bool
+	// NoUnstable: see PlanOptions.
+	NoUnstable bool
 
 	cfgs      map[string][]Cfg    // per platform ("" = host), from its probe
 	rustflags map[string][]string // per platform
@@ -113,12 +115,28 @@ func (u *Unit) Kind() string { return u.J.Target.Kind[0] }
 
 // NewPlan derives every unit's properties, hashes, outputs and edges.
 func NewPlan(q *Query, cfg *Config, env []string, cwd, targetDir string, jobs int, veryVerbose bool) (*Plan, error) {
+	return NewPlanWith(q, cfg, env, cwd, targetDir, PlanOptions{Jobs: jobs, VeryVerbose: veryVerbose})
+}
+
+// PlanOptions are the choices a plan is made with besides cargo's answer.
+type PlanOptions struct {
+	Jobs        int
+	VeryVerbose bool // -vv: dependencies' warnings too (--cap-lints warn)
+	// NoUnstable: cargo's own commands, no -Z flag and no RUSTC_BOOTSTRAP
+	// for rustc — executables compiled and linked in one step, and no
+	// interface cutoff (EnableInterfaceCutoff does nothing).
+	NoUnstable bool
+}
+
+// NewPlanWith is NewPlan with every option.
+func NewPlanWith(q *Query, cfg *Config, env []string, cwd, targetDir string, o PlanOptions) (*Plan, error) {
+	jobs, veryVerbose := o.Jobs, o.VeryVerbose
 	p := &Plan{Q: q, WsRoot: q.Meta.WorkspaceRoot, TargetDir: targetDir, Jobs: jobs,
 		pkgs: map[string]*Package{}, members: map[string]bool{}, Linker: map[string]string{},
-		rustflags: map[string][]string{}, cfgs: map[string][]Cfg{}}
+		rustflags: map[string][]string{}, cfgs: map[string][]Cfg{}, NoUnstable: o.NoUnstable}
 	p.RbuildDir = filepath.Join(targetDir, "rbuild")
 	p.BaseEnv = withoutVar(env, "RUSTC_BOOTSTRAP")
-	p.pinStable = pinStableDefaults(q.Rustc.Release, env)
+	p.pinStable = !o.NoUnstable && pinStableDefaults(q.Rustc.Release, env)
 	p.CapLints = "allow"
 	if veryVerbose {
 		p.CapLints = "warn"
@@ -387,7 +405,7 @@ func (p *Plan) layout(u *Unit) {
 		return
 	}
 	u.ViewDir = filepath.Join(u.ProfDir, "views", strings.ReplaceAll(u.Name(), ":", "-"))
-	u.SplitLink = (u.Executable || u.TestMode) && !u.CheckMode && !u.IsBuildScript
+	u.SplitLink = (u.Executable || u.TestMode) && !u.CheckMode && !u.IsBuildScript && !p.NoUnstable
 	switch {
 	case u.IsBuildScript:
 		u.OutDir = filepath.Join(u.ProfDir, "build", u.Pkg.Name+"-"+u.Hash)

@@ -21,7 +21,7 @@ func (o *options) buildOptions(args []string) build.Options {
 	color := useColor(o)
 	opt := build.Options{Command: o.cargoCommand(), CargoArgs: o.cargoArgs, FeatureArgs: o.featureArgs,
 		ManifestPath: o.manifestPath, UnitGraphFile: o.unitGraphFile, Jobs: o.jobs, KeepGoing: o.keepGoing,
-		Cutoff: o.cutoff, StrictSpans: o.strictSpans, NoCache: o.noCache, Timings: o.timings, Explain: o.explain,
+		Cutoff: o.cutoff, StrictSpans: o.strictSpans, NoCache: o.noCache, NoUnstable: o.noUnstable, Timings: o.timings, Explain: o.explain,
 		Verbose: o.verbose, Quiet: o.quiet, Status: executor.NewStatus(os.Stderr, tty && !o.quiet, color), Color: color,
 		Started: started, CommandLine: args, MessageFormat: o.messageFormat}
 	if o.messageFormat.JSON {

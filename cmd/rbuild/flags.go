@@ -24,6 +24,7 @@ type options struct {
 	quiet         bool
 	keepGoing     bool
 	noCache       bool // --no-cache: neither restore from nor store in the artifact cache
+	noUnstable    bool // --no-unstable: cargo's rustc commands, no -Z flag, no RUSTC_BOOTSTRAP
 	unitGraphFile string
 	explain       bool // -d explain
 	color         string
@@ -132,6 +133,9 @@ func parseArgs(args []string) (*options, error) {
 			continue
 		case "--no-cache":
 			o.noCache = true
+			continue
+		case "--no-unstable":
+			o.noUnstable = true
 			continue
 		case "--unit-graph":
 			v, err := value()
