@@ -48,6 +48,8 @@ rbuild flags:
   -q, --quiet           Print only errors and diagnostics
   --keep-going          Build as much as possible after a failure
   --no-cache            Neither restore from nor store in the artifact cache
+  --no-unstable         Run rustc as cargo does: no -Z flag, no RUSTC_BOOTSTRAP
+                        (no relinking, cutoff exact)
   --color WHEN          auto, always or never
   -d explain            Print why each action runs, while building
   --timings             (build, check, test, run) Write an HTML timing report
