@@ -72,7 +72,7 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		g = sub
 	}
 	parts := workParts{g: g, log: s.log, opt: &s.opt, outputs: s.outputs, history: newDurationHistory(s.opt.getenv),
-		baseEnv: s.opt.Env, steps: ruleSteps{g}}
+		baseEnv: childEnv(s.opt.Env), steps: ruleSteps{g}}
 	if s.plan != nil {
 		parts.plan, parts.baseEnv = s.plan, s.plan.BaseEnv
 		parts.steps = &unitSteps{g: g, plan: s.plan, outputs: s.outputs, quiet: s.opt.Quiet, started: map[string]bool{}}

@@ -70,7 +70,7 @@ func (s *Session) Doctests(args DoctestArgs) ([]Doctest, error) {
 				return nil, fmt.Errorf("doctests of %s: %w", u.Label, err)
 			}
 		}
-		c.Env = c.FullEnv(s.opt.Env)
+		c.Env = c.FullEnv(childEnv(s.opt.Env))
 		out = append(out, Doctest{Unit: u, Cmd: c})
 	}
 	return out, nil

@@ -66,7 +66,7 @@ func Open(ctx context.Context, opt Options) (*Session, error) {
 			return nil, err
 		}
 	}
-	if s.plan, err = cargometa.NewPlanWith(q, s.cfg, opt.Env, opt.Dir, s.targetDir,
+	if s.plan, err = cargometa.NewPlanWith(q, s.cfg, childEnv(opt.Env), opt.Dir, s.targetDir,
 		cargometa.PlanOptions{Jobs: opt.Jobs, VeryVerbose: opt.Verbose >= 2, NoUnstable: opt.NoUnstable}); err != nil {
 		s.Close()
 		return nil, err
