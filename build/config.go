@@ -18,8 +18,16 @@ import (
 // $RBUILD_CONFIG, else $XDG_CONFIG_HOME/rbuild/config.toml, else
 // ~/.config/rbuild/config.toml. A missing file means the defaults.
 type UserConfig struct {
+	Build BuildConfig `toml:"build"`
 	Cache CacheConfig `toml:"cache"`
 	Path  string      `toml:"-"`
+}
+
+// BuildConfig is the [build] table.
+type BuildConfig struct {
+	// Unstable = false is --no-unstable for every build: rustc run as
+	// cargo runs it, no -Z flag, no RUSTC_BOOTSTRAP.
+	Unstable *bool `toml:"unstable"`
 }
 
 // CacheConfig is the [cache] table: the per-user artifact cache.

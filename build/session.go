@@ -46,6 +46,11 @@ func Open(ctx context.Context, opt Options) (*Session, error) {
 	if s.user, err = LoadUserConfig(opt.getenv); err != nil {
 		return nil, err
 	}
+	if u := s.user.Build.Unstable; u != nil && !*u && !opt.NoUnstable {
+		opt.NoUnstable = true
+		opt.setDefaults() // the interface cutoff becomes exact
+		s.opt = opt
+	}
 	TracePhase("config")
 	if s.log, err = openLog(ctx, filepath.Join(s.targetDir, "rbuild"), opt.Status); err != nil {
 		return nil, err

@@ -83,3 +83,22 @@ func TestNoUnstable(t *testing.T) {
 		})
 	}
 }
+
+// `[build] unstable = false` in rbuild's config is --no-unstable for every
+// build.
+func TestNoUnstableFromConfig(t *testing.T) {
+	ws := copyWorkspace(t, "chain")
+	config := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(config, []byte("[build]\nunstable = false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRbuild(t, ws, []string{"RBUILD_CONFIG=" + config}, "build", "-v")
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.Contains(l, "Running `") && strings.Contains(l, "--crate-name") && strings.Contains(l, " -Z") {
+			t.Errorf("a -Z flag although the config says unstable = false: %s", l)
+		}
+	}
+	if !strings.Contains(r.stderr, "--crate-name app") {
+		t.Fatalf("no compile of app seen:\n%s", r.stderr)
+	}
+}
