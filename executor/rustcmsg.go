@@ -165,7 +165,10 @@ func fastDecodeRustc(b []byte, j *rustcJSON) decodeResult {
 	s := jsonScanner{b: b}
 	s.skipWS()
 	if s.i >= len(b) || b[s.i] != '{' {
-		return decodeInvalid
+		// Not an object: `null` is valid JSON that decodes to nothing,
+		// anything else an error; encoding/json decides (FuzzFastDecodeRustc
+		// found `null`). ParseRustcLine passes only lines starting with '{'.
+		return decodeFallback
 	}
 	s.i++
 	s.depth = 1
