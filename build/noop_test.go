@@ -12,8 +12,8 @@ import (
 	"rbuild/executor"
 )
 
-// ageSources dates every file of ws outside target/ ten seconds back, as
-// if the last save was well before the next build.
+// ageSources dates every file and directory of ws outside target/ ten
+// seconds back, as if the last save was well before the next build.
 func ageSources(t *testing.T, ws string) {
 	t.Helper()
 	old := time.Now().Add(-10 * time.Second)
@@ -24,10 +24,8 @@ func ageSources(t *testing.T, ws string) {
 		if d.IsDir() && d.Name() == "target" {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() {
-			return os.Chtimes(p, old, old)
-		}
-		return nil
+		// Directories too: the query stamps their listings.
+		return os.Chtimes(p, old, old)
 	})
 	if err != nil {
 		t.Fatal(err)
