@@ -137,6 +137,11 @@ func (q *runQueue) push(a *graph.Action, c *Cmd) {
 	q.cond.Broadcast()
 }
 
+// holdBack is how long wait holds a queued command back for checks in
+// flight; a variable only so that a test on a loaded machine (or under
+// -race) can wait for every check and test the order itself.
+var holdBack = time.Millisecond
+
 // wait blocks until an item is queued (true) or the queue is closed (false).
 // While freshness checks are in flight it holds back for up to a
 // millisecond, so that a higher-priority command about to be queued is not
@@ -147,7 +152,7 @@ func (q *runQueue) wait() bool {
 	for len(q.items.q) == 0 && !q.closed {
 		q.cond.Wait()
 	}
-	for deadline := time.Now().Add(time.Millisecond); q.preparing > 0 && len(q.items.q) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(holdBack); q.preparing > 0 && len(q.items.q) > 0 && time.Now().Before(deadline); {
 		q.mu.Unlock()
 		time.Sleep(200 * time.Microsecond)
 		q.mu.Lock()
