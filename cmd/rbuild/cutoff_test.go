@@ -141,7 +141,9 @@ func TestCutoffChangeKinds(t *testing.T) {
 			for _, e := range tc.setup {
 				applyEdit(t, dir, e)
 			}
-			mustRbuild(t, dir, nil, append([]string{"build"}, tc.args...)...)
+			// tc.env from the first build on: a case needing RUSTC_BOOTSTRAP
+			// (#![feature]) fails without it, under cargo and rbuild alike.
+			mustRbuild(t, dir, tc.env, append([]string{"build"}, tc.args...)...)
 			for _, e := range tc.edits {
 				applyEdit(t, dir, e)
 			}
