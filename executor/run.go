@@ -160,8 +160,13 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	q := newRunQueue(func() []int64 { return criticalPath(g, opt.Cost) })
 	var stopped atomic.Bool
 	dispatchDone := make(chan struct{})
+	// The dispatcher starts once every initially ready action's check is
+	// counted as in flight: else the first check to finish could be run
+	// before a costlier one had even been started, whatever its priority.
+	initialStarted := make(chan struct{})
 	go func() {
 		defer close(dispatchDone)
+		<-initialStarted
 		for {
 			if !q.wait() {
 				return
@@ -225,6 +230,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			start(a)
 		}
 	}
+	close(initialStarted)
 	done := make([]bool, n)
 	waiters := map[graph.ActionID][]graph.ActionID{} // action → postponed actions waiting for it
 	waitCount := make([]int, n)
