@@ -150,6 +150,12 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 			}
 		}
 	}
+	// The graph builds its consumer index on first use: build it now,
+	// before the goroutines below (checks computing the critical path,
+	// the main loop releasing consumers) read the graph at once.
+	if len(g.Files) > 0 {
+		g.Consumers(0)
+	}
 	events := make(chan event, 64)
 	// prepareSem bounds concurrent freshness checks (hashing is CPU work too).
 	prepareSem := make(chan struct{}, max(opt.Jobs, 2))
