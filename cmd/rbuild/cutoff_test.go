@@ -29,6 +29,9 @@ type cutoffCase struct {
 	edits []edit
 	args  []string // extra rbuild flags
 	env   []string // for the second build (and cargo's)
+	// setupEnv is for the first build too: what the case needs to build
+	// at all (RUSTC_BOOTSTRAP for #![feature]).
+	setupEnv []string
 	// cut: dependents' compiles must not run (only the edited crate
 	// compiles, and links relink); otherwise rebuilt must have run.
 	cut     bool
@@ -80,7 +83,7 @@ func cutoffCases() []cutoffCase {
 		{name: "strict spans: line added above a generic", ws: "cutoff", args: []string{"--strict-spans"}, rebuilt: rebuildMid, edits: []edit{{upLib, "pub fn pick<T", "// moved down a line\npub fn pick<T"}}},
 		// Row 5: a body with f16 in its signature is inlined into dependents,
 		// also when the type hides behind another crate's alias.
-		{name: "f16 through another crate's alias", ws: "cutoff", setup: halfAlias, env: []string{"RUSTC_BOOTSTRAP=1"}, rebuilt: rebuildMid, edits: []edit{{upMore, "x * 0.5", "x * 0.25"}}},
+		{name: "f16 through another crate's alias", ws: "cutoff", setup: halfAlias, setupEnv: []string{"RUSTC_BOOTSTRAP=1"}, rebuilt: rebuildMid, edits: []edit{{upMore, "x * 0.5", "x * 0.25"}}},
 		// Row 16: new closures and generic instances in a private body are
 		// up's own (hidden or added symbols): relinking is enough. (Vec::from,
 		// not vec!: up shadows vec! for row 9, which keeps bodies using it.)
@@ -141,13 +144,14 @@ func TestCutoffChangeKinds(t *testing.T) {
 			for _, e := range tc.setup {
 				applyEdit(t, dir, e)
 			}
-			// tc.env from the first build on: a case needing RUSTC_BOOTSTRAP
-			// (#![feature]) fails without it, under cargo and rbuild alike.
-			mustRbuild(t, dir, tc.env, append([]string{"build"}, tc.args...)...)
+			// A case needing RUSTC_BOOTSTRAP (#![feature]) fails without
+			// it, under cargo and rbuild alike.
+			mustRbuild(t, dir, tc.setupEnv, append([]string{"build"}, tc.args...)...)
 			for _, e := range tc.edits {
 				applyEdit(t, dir, e)
 			}
-			mustRbuild(t, dir, tc.env, append([]string{"build"}, tc.args...)...)
+			env := append(append([]string{}, tc.setupEnv...), tc.env...)
+			mustRbuild(t, dir, env, append([]string{"build"}, tc.args...)...)
 			ran := ranCompiles(t, dir)
 			edited := "up"
 			if len(tc.edits) > 0 {
@@ -164,7 +168,7 @@ func TestCutoffChangeKinds(t *testing.T) {
 					}
 				}
 			}
-			compareWithCargo(t, dir, slices.Contains(tc.args, "--release"), tc.env)
+			compareWithCargo(t, dir, slices.Contains(tc.args, "--release"), env)
 		})
 	}
 }
