@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -140,7 +139,7 @@ func (a *artifacts) key(u *cargometa.Unit, c *cargometa.Command, deps []cutoff.S
 	}
 	w("rbuild-artifact-v1", a.toolchain(), u.J.PkgID)
 	w(cargometa.KeyArgv(c.Argv)...)
-	env := slices.Clone(cargometa.KeyEnv(c.Env))
+	env := cargometa.KeyEnv(c.Env)
 	sort.Strings(env)
 	w(env...)
 	w(c.Unset...)

@@ -158,8 +158,12 @@ func (m *messages) actionDone(a *graph.Action, u *cargometa.Unit, res *executor.
 
 // warningCount is cargo's line after a unit's warnings, for people.
 func (m *messages) warningCount(subject string, diags []executor.RustcMsg) {
-	if n := countLevel(diags, "warning"); n > 0 && (!m.format.JSON || m.format.RenderDiagnostics) {
-		m.status.Verb("warning", executor.WarningSummary(subject, n))
+	warningCount(m.format, m.status, subject, diags)
+}
+
+func warningCount(f MessageFormat, st *executor.Status, subject string, diags []executor.RustcMsg) {
+	if n := countLevel(diags, "warning"); n > 0 && (!f.JSON || f.RenderDiagnostics) {
+		st.Verb("warning", executor.WarningSummary(subject, n))
 	}
 }
 
@@ -191,13 +195,12 @@ func (m *messages) recordUnit(a *graph.Action, u *cargometa.Unit, ran bool, scri
 // ReplayKept shows again, for people, the diagnostics a no-op build
 // replayed (a no-op snapshot keeps the list): what that build would show.
 func ReplayKept(opt Options, replays []Replay) {
-	m := &messages{format: opt.MessageFormat, status: opt.Status, color: opt.Color}
 	for _, r := range replays {
 		diags := loadDiagnostics(r.File)
 		for _, d := range diags {
-			executor.PrintDiagnostic(m.status, d.Rendered, m.color)
+			executor.PrintDiagnostic(opt.Status, d.Rendered, opt.Color)
 		}
-		m.warningCount(r.Subject, diags)
+		warningCount(opt.MessageFormat, opt.Status, r.Subject, diags)
 	}
 }
 

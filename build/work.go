@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"sync"
 
@@ -81,7 +80,7 @@ func newWork(p workParts) *work {
 
 // commandHash is the one rule for what of a command its record keys on.
 func commandHash(c *cargometa.Command) cutoff.Hash {
-	env := slices.Clone(cargometa.KeyEnv(c.Env))
+	env := cargometa.KeyEnv(c.Env)
 	sort.Strings(env)
 	return cutoff.HashStrings(cargometa.KeyArgv(c.Argv), []string{c.Dir}, env, c.Unset)
 }

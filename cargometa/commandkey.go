@@ -1,7 +1,5 @@
 package cargometa
 
-import "strings"
-
 // rustcJSON is what cargo asks rustc to report on stderr: diagnostics
 // rendered with colours (stripped again where colour is off), artifact
 // notices (pipelining) and future-incompatibility reports.
@@ -40,12 +38,5 @@ func KeyArgv(argv []string) []string {
 // every switch between `-p x` and `--workspace` (rust-analyzer makes
 // both) would recompile the package and its build script; cargo's
 // fingerprint leaves it out too.
-func KeyEnv(env []string) []string {
-	for i, kv := range env {
-		if strings.HasPrefix(kv, "CARGO_PRIMARY_PACKAGE=") {
-			out := append(append([]string(nil), env[:i]...), env[i+1:]...)
-			return KeyEnv(out)
-		}
-	}
-	return env
-}
+// The result is a new slice, the caller's to sort.
+func KeyEnv(env []string) []string { return WithoutVar(env, "CARGO_PRIMARY_PACKAGE") }

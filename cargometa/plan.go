@@ -135,7 +135,7 @@ func NewPlanWith(q *Query, cfg *Config, env []string, cwd, targetDir string, o P
 		pkgs: map[string]*Package{}, members: map[string]bool{}, Linker: map[string]string{},
 		rustflags: map[string][]string{}, cfgs: map[string][]Cfg{}, NoUnstable: o.NoUnstable}
 	p.RbuildDir = filepath.Join(targetDir, "rbuild")
-	p.BaseEnv = withoutVar(env, "RUSTC_BOOTSTRAP")
+	p.BaseEnv = WithoutVar(env, "RUSTC_BOOTSTRAP")
 	p.pinStable = !o.NoUnstable && pinStableDefaults(q.Rustc.Release, env)
 	p.CapLints = "allow"
 	if veryVerbose {

@@ -67,7 +67,7 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 			return nil
 		}
 		args := append([]string{req.Command, "-Z", "unstable-options", "--unit-graph"}, req.Args...)
-		env := append(withoutVar(withoutVar(req.Env, "RUSTC_BOOTSTRAP"), "CARGO_CACHE_RUSTC_INFO"),
+		env := append(WithoutVar(WithoutVar(req.Env, "RUSTC_BOOTSTRAP"), "CARGO_CACHE_RUSTC_INFO"),
 			"RUSTC_BOOTSTRAP=1", "CARGO_CACHE_RUSTC_INFO=0")
 		out, err := runCargo(cargo, args, req.Cwd, env)
 		if err != nil {
@@ -78,7 +78,7 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	})
 	g.Go(func() error {
 		args := append([]string{"metadata", "--format-version", "1"}, req.FeatureArgs...)
-		out, err := runCargo(cargo, args, req.Cwd, withoutVar(req.Env, "RUSTC_BOOTSTRAP"))
+		out, err := runCargo(cargo, args, req.Cwd, WithoutVar(req.Env, "RUSTC_BOOTSTRAP"))
 		if err != nil {
 			return fmt.Errorf("query cargo metadata: %w", err)
 		}

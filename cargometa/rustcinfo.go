@@ -39,7 +39,7 @@ type TargetInfo struct {
 // ProbeRustc runs rustc without RUSTC_BOOTSTRAP (P2) the way cargo does:
 // `-vV`, then the target-info probe of the host kind with rustflags.
 func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, error) {
-	env = withoutVar(env, "RUSTC_BOOTSTRAP")
+	env = WithoutVar(env, "RUSTC_BOOTSTRAP")
 	info := &RustcInfo{Path: rustc}
 	out, err := runOut(exec.Command(rustc, "-vV"), env, nil)
 	if err != nil {
@@ -64,7 +64,7 @@ func ProbeRustc(rustc string, rustflags []string, env []string) (*RustcInfo, err
 
 // ProbeTarget runs the target-info probe for one --target platform.
 func ProbeTarget(rustc, target string, rustflags []string, env []string) (*TargetInfo, error) {
-	ti, _, err := probeTarget(rustc, target, rustflags, withoutVar(env, "RUSTC_BOOTSTRAP"))
+	ti, _, err := probeTarget(rustc, target, rustflags, WithoutVar(env, "RUSTC_BOOTSTRAP"))
 	return ti, err
 }
 
@@ -135,7 +135,7 @@ func ResolveRustc(env []string, configRustc string) (string, error) {
 		return "", fmt.Errorf("cannot find rustc: %w (install Rust, or set RUSTC)", err)
 	}
 	if isRustupProxy(p) {
-		out, err := runOut(exec.Command(p, "--print", "sysroot"), withoutVar(env, "RUSTC_BOOTSTRAP"), nil)
+		out, err := runOut(exec.Command(p, "--print", "sysroot"), WithoutVar(env, "RUSTC_BOOTSTRAP"), nil)
 		if err == nil {
 			real := filepath.Join(strings.TrimSpace(out), "bin", "rustc")
 			if _, err := os.Stat(real); err == nil {
@@ -217,7 +217,8 @@ func lookupOK(env []string, name string) (string, bool) {
 	return "", false
 }
 
-func withoutVar(env []string, name string) []string {
+// WithoutVar is env without the variable name, in a new slice.
+func WithoutVar(env []string, name string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		if k, _, _ := strings.Cut(kv, "="); k != name {
