@@ -50,35 +50,9 @@ func selfIdentity() string {
 
 // racyWindow: a file whose mtime is this close to the build's start, or
 // later, may have been written after the build read it (git's "racily
-// clean" entries). Two seconds covers filesystems with coarse timestamps.
+// clean" entries). Two seconds covers filesystems with coarse timestamps
+// and the kernel's coarse clock for mtimes.
 const racyWindow = 2 * time.Second
-
-// racyInput names an input of the build that changed too recently to be
-// known unchanged since the build read it; "" if none did. A snapshot
-// recording its stat now would hide that change from every later no-op.
-func (s *Session) racyInput(w *work) string {
-	limit := s.opt.Started.Add(-racyWindow)
-	var paths []string
-	for _, st := range s.plan.Q.Stamps {
-		paths = append(paths, st.Path)
-	}
-	for _, a := range s.graph.Actions {
-		if rec := w.prev[a.ID]; rec != nil {
-			for _, st := range rec.Inputs {
-				paths = append(paths, st.Path)
-			}
-		}
-	}
-	if s.user != nil && s.user.Path != "" {
-		paths = append(paths, s.user.Path)
-	}
-	for _, p := range paths {
-		if info, err := os.Stat(p); err == nil && !info.ModTime().Before(limit) {
-			return p
-		}
-	}
-	return ""
-}
 
 func snapshotFile(targetDir string, key [16]byte) string {
 	return filepath.Join(targetDir, "rbuild", "noop", hex.EncodeToString(key[:8]))
@@ -122,26 +96,36 @@ func readReplays(snapshot string) ([]Replay, error) {
 	return r, nil
 }
 
-// consultedFiles lists every file the build's verdicts depended on.
-func (s *Session) consultedFiles(w *work) []string {
+// consultedFiles lists every file the build's verdicts depended on, the
+// first inputs of them what it read (sources, manifests, configs, rbuild's
+// config), whose changes the racily-clean rule watches; the rest are
+// rbuild's own files and the build's outputs.
+func (s *Session) consultedFiles(w *work) (files []string, inputs int) {
 	seen := map[string]bool{}
-	var out []string
 	add := func(p string) {
 		if !seen[p] {
 			seen[p] = true
-			out = append(out, p)
+			files = append(files, p)
 		}
 	}
 	for _, st := range s.plan.Q.Stamps {
 		add(st.Path)
 	}
+	if s.user != nil && s.user.Path != "" {
+		add(s.user.Path) // rbuild's config: cache.relocatable changes commands
+	}
+	for _, a := range s.graph.Actions {
+		if rec := w.prev[a.ID]; rec != nil {
+			for _, st := range rec.Inputs {
+				add(st.Path)
+			}
+		}
+	}
+	inputs = len(files)
 	add(s.queryFile)
 	add(filepath.Join(s.targetDir, "rbuild", "log"))
 	add(explainPath(s.targetDir))
 	add(countsPath(s.targetDir))
-	if s.user != nil && s.user.Path != "" {
-		add(s.user.Path) // rbuild's config: cache.relocatable changes commands
-	}
 	for _, a := range s.graph.Actions {
 		rec := w.prev[a.ID]
 		if rec == nil {
@@ -154,17 +138,13 @@ func (s *Session) consultedFiles(w *work) []string {
 			add(up[1])
 		}
 	}
-	return out
+	return files, inputs
 }
 
 // writeSnapshot is called, with the target dir still locked, after a
 // build that ran nothing and failed nothing; replays are the warnings it
 // showed again.
 func (s *Session) writeSnapshot(w *work, key [16]byte, replays []Replay) {
-	if p := s.racyInput(w); p != "" {
-		TracePhase("no snapshot: " + p + " changed too recently")
-		return
-	}
 	if s.log.CompactIfWorthwhile() != nil {
 		return
 	}
@@ -177,11 +157,16 @@ func (s *Session) writeSnapshot(w *work, key [16]byte, replays []Replay) {
 	if err != nil || atomicfile.Write(replaysFile(file), data, 0o644) != nil {
 		return
 	}
-	consulted := s.consultedFiles(w)
+	consulted, inputs := s.consultedFiles(w)
 	for _, r := range replays {
 		consulted = append(consulted, r.File)
 	}
-	rlog.WriteSnapshot(file, key, consulted)
+	// An input whose mtime is within racyWindow of the build's start, or
+	// later, may have been saved after the build read it.
+	readFrom := s.opt.Started.Add(-racyWindow).UnixNano()
+	if err := rlog.WriteSnapshotOfInputs(file, key, consulted, inputs, readFrom); err != nil {
+		TracePhase("no snapshot: " + err.Error())
+	}
 }
 
 func nonNilReplays(r []Replay) []Replay {

@@ -45,15 +45,33 @@ func statOf(path string) statEntry {
 	return statEntry{size: st.Size, mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec, ino: st.Ino}
 }
 
+// RacyError says a snapshot was not written: an input changed so
+// recently that the build may have read it before the change (git's
+// "racily clean" entries), and recording its stat now would hide the
+// change from every later check.
+type RacyError struct{ Path string }
+
+func (e *RacyError) Error() string { return e.Path + " changed too recently to be recorded" }
+
 // WriteSnapshot stats paths now and writes the snapshot atomically.
 func WriteSnapshot(file string, key [16]byte, paths []string) error {
+	return WriteSnapshotOfInputs(file, key, paths, 0, 0)
+}
+
+// WriteSnapshotOfInputs is WriteSnapshot where paths[:inputs] are what
+// the build read: each must have an mtime before readFrom (Unix ns),
+// else nothing is written and a *RacyError says which.
+func WriteSnapshotOfInputs(file string, key [16]byte, paths []string, inputs int, readFrom int64) error {
 	var b bytes.Buffer
 	b.WriteString(snapMagic)
 	b.Write(key[:])
 	var tmp [binary.MaxVarintLen64]byte
 	b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(paths)))])
-	for _, p := range paths {
+	for i, p := range paths {
 		st := statOf(p)
+		if i < inputs && st.size >= 0 && st.mtime >= readFrom {
+			return &RacyError{Path: p}
+		}
 		b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(p)))])
 		b.WriteString(p)
 		b.Write(tmp[:binary.PutVarint(tmp[:], st.size)])
