@@ -75,7 +75,7 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		baseEnv: childEnv(s.opt.Env), steps: ruleSteps{g}}
 	if s.plan != nil {
 		parts.plan, parts.baseEnv = s.plan, s.plan.BaseEnv
-		parts.steps = &unitSteps{g: g, plan: s.plan, outputs: s.outputs, quiet: s.opt.Quiet, started: map[string]bool{}}
+		parts.steps = s.unitSteps(g)
 	}
 	w := newWork(parts)
 	if sel == Everything && s.plan != nil {

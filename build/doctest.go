@@ -103,7 +103,7 @@ func (s *Session) settleDoctests(ctx context.Context, w *work, eo executor.Optio
 	}
 	r := newWork(workParts{g: sub, plan: s.plan, baseEnv: s.plan.BaseEnv, log: s.log, opt: &s.opt,
 		outputs: s.outputs, history: w.history,
-		steps: &unitSteps{g: sub, plan: s.plan, outputs: s.outputs, quiet: s.opt.Quiet, started: map[string]bool{}}})
+		steps: s.unitSteps(sub)})
 	r.hasher, r.art = w.hasher, w.art
 	main := map[string]graph.ActionID{}
 	for _, id := range rerun {

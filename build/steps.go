@@ -53,6 +53,11 @@ type unitSteps struct {
 	started map[string]bool // packages already announced with "Compiling"
 }
 
+// unitSteps are the steps of g, a part of the session's plan.
+func (s *Session) unitSteps(g *graph.Graph) *unitSteps {
+	return &unitSteps{g: g, plan: s.plan, outputs: s.outputs, quiet: s.opt.Quiet, started: map[string]bool{}}
+}
+
 func (s *unitSteps) command(a *graph.Action) (*cargometa.Command, error) {
 	u := unitOf(a)
 	if u.IsRun {
