@@ -72,6 +72,11 @@ func (s *Store) Stats() (Stats, error) {
 	return st, nil
 }
 
+// OnBlocked sets what prune (with Wait) and clear do, once, when they
+// find the lock held by a build and have to wait: say so, as cargo says
+// "Blocking waiting for file lock". Set it before the store is used.
+func (s *Store) OnBlocked(f func()) { s.lock.blocked = f }
+
 // PruneOptions bound what stays: entries unused for longer than MaxAge go,
 // then the least recently used until at most MaxSize bytes remain. Zero
 // means no bound, a negative value a bound of zero (everything goes).

@@ -21,6 +21,9 @@ type rwLock struct {
 	mu      sync.Mutex
 	readers int
 	f       *os.File
+	// blocked, if set, is called once when a waiting writer finds the
+	// lock held (Store.OnBlocked).
+	blocked func()
 }
 
 func (l *rwLock) rlock() error {
@@ -58,7 +61,7 @@ func (l *rwLock) exclusive(ctx context.Context, wait bool) (release func(), ok b
 	if err != nil {
 		return nil, false, fmt.Errorf("artifact cache lock: %w", err)
 	}
-	for {
+	for told := false; ; {
 		err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			return func() { f.Close() }, true, nil
@@ -70,6 +73,10 @@ func (l *rwLock) exclusive(ctx context.Context, wait bool) (release func(), ok b
 		if !wait {
 			f.Close()
 			return nil, false, nil
+		}
+		if !told && l.blocked != nil {
+			l.blocked()
+			told = true
 		}
 		select {
 		case <-ctx.Done():

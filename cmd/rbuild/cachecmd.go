@@ -11,6 +11,7 @@ import (
 
 	"rbuild/build"
 	"rbuild/cache"
+	"rbuild/executor"
 )
 
 const cacheUsage = `Usage: rbuild cache <command>
@@ -41,6 +42,10 @@ func cacheCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// prune and clear wait for builds copying entries out, and say so.
+	st.OnBlocked(func() {
+		executor.NewStatus(os.Stderr, false, useColor(&options{})).Verb("Blocking", "waiting for file lock on artifact cache")
+	})
 	limits, _ := cfg.Cache.Limits()
 	switch args[0] {
 	case "stats":
