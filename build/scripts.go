@@ -12,6 +12,7 @@ import (
 	"rbuild/cargometa"
 	"rbuild/cutoff"
 	"rbuild/executor"
+	"rbuild/graph"
 )
 
 // scriptOutputs holds what build-script runs printed, parsed: from this
@@ -152,4 +153,71 @@ func allowNewSyntax(p *cargometa.Package) bool {
 	major, _ := strconv.Atoi(parts[0])
 	minor, _ := strconv.Atoi(parts[1])
 	return major > 1 || (major == 1 && minor >= 77)
+}
+
+// appendOutDirStamps adds to a's dependencies the files that build
+// scripts left in OUT_DIR and that a's command may read without rustc
+// naming them in its dep-info: a native library that a compile bundles
+// into its rlib (its own package's runs), or that a link, or a compile
+// that links, finds on a search path (every run that reaches it), and a
+// header a build script finds through a dependency's DEP_* variable.
+// Cargo reruns everything downstream of a build script that ran; this is
+// its exact-content version: a rerun that left the files alone costs
+// nothing, one that changed a library rebuilds what bundles or links it.
+func (w *work) appendOutDirStamps(deps []cutoff.Stamp, a *graph.Action) ([]cutoff.Stamp, error) {
+	u, ok := unitStep(a)
+	if !ok || u.IsBuildScript {
+		return deps, nil
+	}
+	var runs []*cargometa.Unit
+	switch {
+	case u.IsRun:
+		for _, d := range u.Deps {
+			if d.IsRun {
+				runs = append(runs, d)
+			}
+		}
+	case linksNative(a, u):
+		runs = u.ToLink
+	default:
+		runs = u.OwnRuns
+	}
+	for _, r := range runs {
+		var files []string
+		filepath.WalkDir(r.OutDirEnv(), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		for _, f := range files { // WalkDir's order: sorted, so stable across builds
+			st, err := w.hasher.Refresh(f)
+			if err != nil {
+				return nil, err
+			}
+			deps = append(deps, st)
+		}
+	}
+	return deps, nil
+}
+
+// linksNative: a's command runs the linker (a link, or a compile that is
+// not split from its link), which reads native libraries from every
+// search path the build scripts gave.
+func linksNative(a *graph.Action, u *cargometa.Unit) bool {
+	if a.Kind == graph.Link {
+		return true
+	}
+	if u.SplitLink || u.CheckMode {
+		return false
+	}
+	if u.Executable || u.IsProcMacro || u.TestMode || !u.IsLib {
+		return true
+	}
+	for _, t := range u.J.Target.CrateTypes {
+		if t != "lib" && t != "rlib" {
+			return true
+		}
+	}
+	return false
 }

@@ -114,6 +114,11 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 		}
 		deps = append(deps, st)
 	}
+	// After a.Inputs, so deps[i] stays the stamp of a.Inputs[i].
+	deps, err = w.appendOutDirStamps(deps, a)
+	if err != nil {
+		return nil, err
+	}
 	env := c.FullEnv(w.baseEnv)
 	cur := &cutoff.Current{Cmd: commandHash(c), Deps: deps, Outputs: w.steps.products(a),
 		Env: func(name string) (string, bool) { return cargometa.LookupEnv(env, name) }}

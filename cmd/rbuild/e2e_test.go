@@ -159,6 +159,28 @@ func TestBuildScriptInputChange(t *testing.T) {
 	}
 }
 
+// A build script that rebuilds a native library prints what it printed
+// before: the library's new content alone must rebuild the rlib that
+// bundles it (rustc's dep-info does not name it) and relink the binary.
+// Then a rerun that leaves the library as it was rebuilds nothing more.
+func TestNativeLibraryEdit(t *testing.T) {
+	dir := copyWorkspace(t, "links")
+	mustRbuild(t, dir, nil, "build")
+	src := filepath.Join(dir, "sysadd", "csrc", "add.c")
+	old, _ := os.ReadFile(src)
+	os.WriteFile(src, []byte(strings.Replace(string(old), "return a * b;", "return a * b + 1;", 1)), 0o644)
+	mustRbuild(t, dir, nil, "build")
+	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "linkapp"))
+	if got := runProgram(t, filepath.Join(dir, "target", "debug", "linkapp")); got != want {
+		t.Fatalf("after editing the C library: rbuild's linkapp prints %q, cargo's %q", got, want)
+	}
+	os.WriteFile(src, []byte(strings.Replace(string(old), "return a * b;", "return a * b + 1; ", 1)+"\n"), 0o644)
+	r := mustRbuild(t, dir, nil, "build", "-v")
+	if n := strings.Count(r.stderr, "--crate-name sysadd "); n != 0 {
+		t.Errorf("a build script rerun that left the library alone recompiled sysadd %d times:\n%s", n, r.stderr)
+	}
+}
+
 func TestCheckAndRun(t *testing.T) {
 	dir := copyWorkspace(t, "chain")
 	r := mustRbuild(t, dir, nil, "check")
