@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/rbuild
 PREFIX ?= /usr/local
 
-.PHONY: all build install demo test test-deps vet bench fuzz clean
+.PHONY: all build install demo test test-deps vet bench fuzz crash clean
 
 all: build
 
@@ -49,6 +49,13 @@ FUZZTIME ?= 5m
 FUZZ ?=
 fuzz:
 	GO=$(GO) ./scripts/fuzz.sh $(FUZZTIME) '$(FUZZ)'
+
+# The kill -9 campaign at KILLS random instants (default 120), the Debian
+# workspace included; RBUILD_KILL_SEED=N replays one. Its figures are
+# the table the test logs last.
+KILLS ?= 120
+crash: test-deps
+	RBUILD_REQUIRE_DEBIAN=1 RBUILD_KILL_FULL=1 RBUILD_KILLS=$(KILLS) $(GO) test -count=1 -timeout 180m -run '^TestKill9Campaign$$' -v ./cmd/rbuild
 
 clean:
 	rm -rf bin
