@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"rbuild/cache"
@@ -41,6 +42,9 @@ type artifacts struct {
 	remoteHits int
 	stored     int
 	replace    map[string]bool // keys whose entry did not match: store over it
+	// storeFailed: a store failed and said so; later failures are
+	// silent. full: it failed for lack of space; nothing more is stored.
+	storeFailed, full bool
 }
 
 // cacheMeta is what an entry records beyond its files: what the compile
@@ -289,16 +293,45 @@ func (w *work) storeArtifacts(a *graph.Action, key string, rec *cutoff.Record, d
 		return
 	}
 	art.mu.Lock()
-	replace := art.replace[key]
+	replace, full := art.replace[key], art.full
 	art.mu.Unlock()
+	if full {
+		w.setCacheNote(a, "not stored: the cache's disk is full")
+		return
+	}
 	_, err = art.tiers.Publish(key, cacheOutputs(u), meta, replace)
 	if err != nil {
-		art.status.Verb("warning", fmt.Sprintf("artifact cache: %v", err))
+		art.publishFailed(u, err)
+		w.setCacheNote(a, "not stored: "+err.Error())
 		return
 	}
 	art.mu.Lock()
 	art.stored++
 	art.mu.Unlock()
+}
+
+// publishFailed warns about a store that failed, once per build: what
+// fails one store (a full disk, a read-only directory) fails the next
+// the same way. A build does not fail for it, and after a full disk it
+// stores nothing more: copies that cannot be kept would take space the
+// build may need if the target dir shares that disk.
+func (art *artifacts) publishFailed(u *cargometa.Unit, err error) {
+	noSpace := errors.Is(err, syscall.ENOSPC)
+	art.mu.Lock()
+	first := !art.storeFailed
+	art.storeFailed = true
+	art.full = art.full || noSpace
+	art.mu.Unlock()
+	if !first {
+		return
+	}
+	msg := "artifact cache: " + strings.TrimPrefix(err.Error(), "artifact cache: ")
+	if noSpace {
+		msg = fmt.Sprintf("artifact cache: no space left on device in %s: not storing %s or anything else this build compiles", art.tiers.Store().Dir(), u.Label)
+	} else {
+		msg += " (further failures to store are not shown)"
+	}
+	art.status.Verb("warning", msg)
 }
 
 func (art *artifacts) markReplace(key string) {
