@@ -3,10 +3,12 @@ package build
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"rbuild/executor"
@@ -115,7 +117,14 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 			res.Failed = append(res.Failed, res.Verdicts[a.ID].Label)
 		}
 	}
+	// An action that failed for lack of disk space: one line says so
+	// last, and the writes after the build that fail for the same reason
+	// add nothing to it.
+	noSpace := errors.Is(err, executor.ErrBuildFailed) && errors.Is(err, syscall.ENOSPC)
 	if sel != Everything || s.plan == nil {
+		if noSpace {
+			s.opt.Status.Verb("error", noSpaceMessage(s.targetDir))
+		}
 		return res, err
 	}
 	TracePhase("execute")
@@ -123,13 +132,28 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		err = werr
 	}
 	TracePhase("explain")
-	res.TimingReport = s.saveTimings(w)
+	res.TimingReport = s.saveTimings(w, noSpace)
 	// JSON records need the build; the warnings it replayed the snapshot
 	// keeps.
 	if err == nil && !s.opt.MessageFormat.JSON && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
 		s.writeSnapshot(w, *s.opt.SnapshotKey, w.msgs.replayList())
 	}
+	if noSpace {
+		s.opt.Status.Verb("error", noSpaceMessage(s.targetDir))
+	}
 	return res, err
+}
+
+// noSpaceMessage closes a build that ran out of disk space: rustc's (or
+// the linker's) words above it may not say so, a linker killed by SIGBUS
+// for one.
+func noSpaceMessage(targetDir string) string {
+	msg := "no space left on device for " + targetDir
+	var st syscall.Statfs_t
+	if syscall.Statfs(targetDir, &st) == nil {
+		msg += fmt.Sprintf(" (%s free now)", FormatSize(int64(st.Bavail)*int64(st.Bsize)))
+	}
+	return msg + "; free some space and build again"
 }
 
 func (w *work) verdicts() []ExplainEntry {

@@ -16,8 +16,9 @@ import (
 // saveTimings writes what the build's timeline holds: the .ninja_log
 // after every build that ran a process, and with --timings the HTML
 // report, whose path it returns. Neither may fail or hold up the build:
-// a failure is a one-line warning.
-func (s *Session) saveTimings(w *work) string {
+// a failure is a one-line warning, and none at all after a build that
+// failed for lack of space (quiet), which says so itself.
+func (s *Session) saveTimings(w *work, quiet bool) string {
 	tl := w.timeline
 	if tl == nil {
 		return ""
@@ -35,10 +36,13 @@ func (s *Session) saveTimings(w *work) string {
 		var b bytes.Buffer
 		err := executor.WriteNinjaLog(&b, tm)
 		if err == nil {
+			// Its error names the file.
 			err = atomicfile.Write(filepath.Join(s.plan.RbuildDir, ".ninja_log"), b.Bytes(), 0o644)
+		} else {
+			err = fmt.Errorf("write .ninja_log: %w", err)
 		}
-		if err != nil {
-			s.opt.Status.Verb("warning", fmt.Sprintf("write .ninja_log: %v", err))
+		if err != nil && !quiet {
+			s.opt.Status.Verb("warning", err.Error())
 		}
 	}
 	if !s.opt.Timings {

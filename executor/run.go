@@ -85,7 +85,8 @@ type Stats struct {
 }
 
 // ErrBuildFailed is returned (wrapped) when any action failed; the failure
-// itself has already been reported.
+// itself has already been reported. The error also matches syscall.ENOSPC
+// when an action failed for lack of disk space.
 var ErrBuildFailed = errors.New("build failed")
 
 type event struct {
@@ -162,6 +163,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	running := 0
 	stopping := false
 	var failures int
+	noSpace := false // a failure was for lack of disk space
 	var wg sync.WaitGroup
 	q := newRunQueue(func() []int64 { return criticalPath(g, opt.Cost) })
 	var stopped atomic.Bool
@@ -319,6 +321,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		case ev.err != nil:
 			stats.Failed++
 			failures++
+			noSpace = noSpace || errors.Is(ev.err, syscall.ENOSPC)
 			if !errors.Is(ev.err, errReported) && ctx.Err() == nil {
 				st.Verb("error", ev.err.Error())
 			}
@@ -350,7 +353,12 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		return stats, err
 	}
 	if failures > 0 {
-		return stats, fmt.Errorf("%w: %d action(s) failed", ErrBuildFailed, failures)
+		err := fmt.Errorf("%w: %d action(s) failed", ErrBuildFailed, failures)
+		if noSpace {
+			// The caller says so once, where it knows which disk.
+			err = fmt.Errorf("%w (%w)", err, syscall.ENOSPC)
+		}
+		return stats, err
 	}
 	return stats, nil
 }
@@ -361,10 +369,42 @@ var errNotStarted = errors.New("not started")
 // errReported marks an error whose details were already printed.
 var errReported = errors.New("reported")
 
-type reportedError struct{ msg string }
+type reportedError struct {
+	msg     string
+	noSpace bool // the command ran out of disk space (outOfSpace)
+}
 
-func (e *reportedError) Error() string   { return e.msg }
-func (e *reportedError) Is(t error) bool { return t == errReported }
+func (e *reportedError) Error() string { return e.msg }
+func (e *reportedError) Is(t error) bool {
+	return t == errReported || (e.noSpace && t == syscall.ENOSPC)
+}
+
+// outOfSpace: a failed command's output says the disk filled up: rustc's
+// "No space left on device (os error 28)", LLVM's "IO failure on output
+// stream: No space left on device", ar's or cc's own words, or a linker
+// killed by SIGBUS (lld writes its output through a shared mapping, and a
+// full file system answers a write to it with SIGBUS).
+func outOfSpace(res *Result, werr error) bool {
+	var ee *exec.ExitError
+	if errors.As(werr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGBUS {
+			return true
+		}
+	}
+	says := func(text string) bool {
+		return strings.Contains(strings.ToLower(text), "no space left on device") ||
+			strings.Contains(text, "signal 7 [Bus error]")
+	}
+	if says(string(res.Stderr)) || says(string(res.Stdout)) {
+		return true
+	}
+	for _, d := range res.Diagnostics {
+		if says(d.Message) || says(d.Rendered) {
+			return true
+		}
+	}
+	return false
+}
 
 func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jobserver, st *Status, opt Options, w Work, events chan<- event) error {
 	st.Started(a.Label)
@@ -476,7 +516,7 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 		return ctx.Err()
 	}
 	if werr != nil {
-		return &reportedError{msg: describeFailure(c, res, werr, st, opt)}
+		return &reportedError{msg: describeFailure(c, res, werr, st, opt), noSpace: outOfSpace(res, werr)}
 	}
 	if serr != nil {
 		what := c.Argv[0]

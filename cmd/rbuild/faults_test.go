@@ -211,3 +211,167 @@ func TestTwoBuildsOneCache(t *testing.T) {
 		t.Errorf("cache clear, unlocked: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// mountTmpfs mounts a tmpfs of the given size (mount's notation: 8m) on a
+// new directory, unmounted when the test ends. Only root may mount: the
+// test is skipped where mounting is not permitted.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "fs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		msg := strings.ToLower(string(out))
+		if strings.Contains(msg, "permission denied") || strings.Contains(msg, "not permitted") || strings.Contains(msg, "only root") {
+			t.Skipf("mount -t tmpfs not permitted here: %s", out)
+		}
+		t.Fatalf("mount -t tmpfs: %v\n%s", err, out)
+	}
+	// Registered after t.TempDir's removal, so it runs before it.
+	t.Cleanup(func() {
+		for range 50 {
+			// A process of the build may still be letting go of a file.
+			if exec.Command("umount", dir).Run() == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+func remountTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,size="+size, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s: %v %s", dir, err, out)
+	}
+}
+
+// checkFullDiskFailure checks how a build that ran out of space ended: a
+// failure, no panic, and rbuild's own closing lines (after the last
+// "could not compile", if any) few and naming the cause.
+func checkFullDiskFailure(t *testing.T, r result) {
+	t.Helper()
+	if r.code != 101 {
+		t.Errorf("exit %d, want 101", r.code)
+	}
+	if strings.Contains(r.stderr, "panic: ") || strings.Contains(r.stderr, "goroutine ") {
+		t.Errorf("a panic:\n%s", r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "error: ") || !strings.Contains(last, "no space left on device") {
+		t.Errorf("last line %q does not say the disk is full", last)
+	}
+	own := 0
+	for i, l := range lines {
+		if strings.HasPrefix(l, "error: could not compile") {
+			own = len(lines) - i
+		}
+	}
+	if own > 2 {
+		t.Errorf("%d lines after the last failed action's, want at most two", own)
+	}
+	warnings := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "warning:") {
+			warnings++
+			if !strings.Contains(l, "artifact cache") {
+				t.Errorf("warning beyond the failure: %s", l)
+			}
+		}
+	}
+	if warnings > 1 {
+		t.Errorf("%d warnings, want at most one (the artifact cache's)", warnings)
+	}
+	if t.Failed() {
+		t.Logf("stderr of the build that ran out of space:\n%s", r.stderr)
+	}
+}
+
+// Acceptance (issue 16): the target dir and the cache on a disk that
+// fills up part way through a build. The build fails with a short error
+// naming the cause; with space freed the next build succeeds and its
+// binary is cargo's, the one after is a no-op, and the cache verifies
+// clean. The sizes stop the build at different points (a build script's
+// link, a library's compile or archive, the binary): the workspace needs
+// about 15 MB of target dir and 3.5 MB of cache.
+func TestFullDisk(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "ws")
+	registryWorkspace(t, ws)
+	cargoDir := cargo(t, ws, filepath.Join(t.TempDir(), "ct"), "build")
+	want := runProgram(t, filepath.Join(cargoDir, "regapp"))
+	for _, size := range []string{"3m", "7m", "11m"} {
+		t.Run(size, func(t *testing.T) {
+			fs := mountTmpfs(t, size)
+			target := filepath.Join(fs, "target")
+			env := cacheEnv(filepath.Join(fs, "cache"), "CARGO_TARGET_DIR="+target)
+			checkFullDiskFailure(t, rbuild(t, ws, env, "build"))
+
+			remountTmpfs(t, fs, "100m")
+			r := mustRbuild(t, ws, env, "build")
+			if strings.Contains(r.stderr, "warning") {
+				t.Errorf("the build after space was freed warned:\n%s", r.stderr)
+			}
+			if got := runProgram(t, filepath.Join(target, "debug", "regapp")); got != want {
+				t.Errorf("regapp printed %q, cargo's %q", got, want)
+			}
+			r = mustRbuild(t, ws, env, "build")
+			if strings.Contains(r.stderr, "Compiling") || strings.Contains(r.stderr, "Restored") || strings.Contains(r.stderr, "warning") {
+				t.Errorf("the build after was not a no-op:\n%s", r.stderr)
+			}
+			if v := mustRbuildCache(t, env, "verify"); !strings.Contains(v, " 0 dropped") {
+				t.Errorf("verify: %s", v)
+			}
+		})
+	}
+}
+
+// Acceptance (issue 16): only the cache's disk is full (a small tmpfs,
+// and then one with no space at all); the target dir has room. Storing
+// fails, the build does not: one warning line at most, the binary right,
+// and what did get stored verifies clean.
+func TestFullDiskCacheOnly(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "ws")
+	registryWorkspace(t, ws)
+	for _, tc := range []struct {
+		name, size string
+		filler     int64 // bytes written to the tmpfs before the build
+	}{{"small", "1m", 0}, {"full", "256k", 256 << 10}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := mountTmpfs(t, tc.size)
+			if tc.filler > 0 {
+				f, err := os.Create(filepath.Join(fs, "filler"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Write(make([]byte, tc.filler)) // fills it: ENOSPC expected
+				f.Close()
+			}
+			os.RemoveAll(filepath.Join(ws, "target"))
+			env := cacheEnv(filepath.Join(fs, "cache"))
+			r := mustRbuild(t, ws, env, "build")
+			var warnings []string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(l, "warning:") {
+					warnings = append(warnings, l)
+				}
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "no space left on device") {
+				t.Errorf("want one warning naming the full disk, got %d:\n%s", len(warnings), r.stderr)
+			}
+			runRegapp(t, ws, "target")
+			if v := mustRbuildCache(t, env, "verify"); !strings.Contains(v, " 0 dropped") {
+				t.Errorf("verify: %s", v)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,6 +48,12 @@ func WriteFunc(path string, perm os.FileMode, fill func(io.Writer) error) error 
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
+		var pe *os.PathError
+		if errors.As(err, &pe) && pe.Path == tmp.Name() {
+			// "write f: no space left on device", not the temp file's
+			// name as well.
+			err = pe.Err
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
