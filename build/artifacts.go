@@ -78,6 +78,11 @@ func openArtifacts(cfg *UserConfig, noCache bool, targetDir string, plan *cargom
 		return nil, nil
 	}
 	st, err := cache.Open(c.Directory())
+	if errors.Is(err, syscall.ENOSPC) {
+		// A full disk costs the cache, not the build.
+		status.Verb("warning", fmt.Sprintf("artifact cache: no space left on device in %s: building without it", c.Directory()))
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
