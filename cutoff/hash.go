@@ -2,6 +2,7 @@ package cutoff
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,11 +36,17 @@ var Poisoned = Hash{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 
 
 // Stamp is a file as last seen: size and mtime are the fast path, the
 // content hash decides. Missing files have Size -1.
+//
+// A presence stamp (PresenceStamp) says only whether the path exists and
+// as what: a file whose existence decides something, not its content
+// (cargo's target auto-discovery finds src/lib.rs but does not read it).
+// Its Size is -1 or 0, its Mtime 0 and its Hash the kind of file.
 type Stamp struct {
-	Path  string `json:"p"`
-	Size  int64  `json:"s"`
-	Mtime int64  `json:"m"`
-	Hash  Hash   `json:"h"`
+	Path     string `json:"p"`
+	Size     int64  `json:"s"`
+	Mtime    int64  `json:"m"`
+	Hash     Hash   `json:"h"`
+	Presence bool   `json:"e,omitempty"`
 }
 
 // Hasher hashes files, trusting a previous stamp when size and mtime are
@@ -60,7 +67,7 @@ func NewHasher() *Hasher {
 func (h *Hasher) Remember(stamps []Stamp) {
 	h.mu.Lock()
 	for _, s := range stamps {
-		if s.Hash != Poisoned {
+		if s.Hash != Poisoned && !s.Presence {
 			h.known[s.Path] = s
 		}
 	}
@@ -126,10 +133,37 @@ func StampPath(path string) (Stamp, error) {
 	return s, err
 }
 
+// PresenceStamp stamps whether a path exists and whether it is a regular
+// file, a directory or something else (symlinks followed), never reading
+// it: cargo finds src/lib.rs with exists() and build.rs with is_file().
+// A path under something that is not a directory does not exist.
+func PresenceStamp(path string) (Stamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) || errors.Is(err, syscall.ENOTDIR) {
+			return Stamp{Path: path, Size: -1, Presence: true}, nil
+		}
+		return Stamp{}, fmt.Errorf("stat %s: %w", path, err)
+	}
+	kind := "other"
+	switch {
+	case st.Mode().IsRegular():
+		kind = "file"
+	case st.IsDir():
+		kind = "dir"
+	}
+	return Stamp{Path: path, Presence: true, Hash: HashStrings([]string{"presence", kind})}, nil
+}
+
 // Changed tells whether the path differs from its stamp now. A file with
 // its size and mtime is taken as unchanged; a directory is listed again
-// (its mtime is not trusted to catch every entry that came or went).
+// (its mtime is not trusted to catch every entry that came or went); a
+// presence stamp changes only when the path comes, goes or changes kind.
 func (s Stamp) Changed() bool {
+	if s.Presence {
+		now, err := PresenceStamp(s.Path)
+		return err != nil || now.Size != s.Size || now.Hash != s.Hash
+	}
 	st, err := os.Stat(s.Path)
 	if err != nil {
 		return s.Size >= 0
