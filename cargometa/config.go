@@ -11,11 +11,12 @@ import (
 )
 
 // Config is the merged cargo configuration (.cargo/config.toml in cwd and
-// every ancestor, then $CARGO_HOME/config.toml), reduced to what changes
+// every ancestor, then $CARGO_HOME/config.toml, each over the files it
+// includes), reduced to what changes
 // commands but is missing from the unit graph (cargo-units.md §12).
 type Config struct {
-	// Files lists every config path looked at, present or not, so a cache
-	// keyed on them notices a config file appearing.
+	// Files lists every config path looked at, present or not, included
+	// ones too, so a cache keyed on them notices a config file appearing.
 	Files  []string
 	layers []configLayer // highest priority first
 }
@@ -38,16 +39,7 @@ func LoadConfig(cwd string, env []string) (*Config, error) {
 			if err != nil {
 				continue
 			}
-			if seen[p] {
-				return nil
-			}
-			seen[p] = true
-			var m map[string]any
-			if err := toml.Unmarshal(data, &m); err != nil {
-				return fmt.Errorf("read cargo config %s: %w", p, err)
-			}
-			c.layers = append(c.layers, configLayer{path: p, root: filepath.Dir(dir), data: m})
-			return nil // config.toml wins over config, like cargo
+			return c.addLayer(p, data, seen) // config.toml wins over config, like cargo
 		}
 		return nil
 	}
@@ -71,6 +63,92 @@ func LoadConfig(cwd string, env []string) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// addLayer adds a config file read from path, then the files its include
+// key names: cargo merges them under the file that includes them, a later
+// one over an earlier one, each with its own includes under it. Relative
+// paths inside an included file resolve against the parent of its
+// directory, as in any config file.
+func (c *Config) addLayer(path string, data []byte, seen map[string]bool) error {
+	if seen[path] {
+		return nil
+	}
+	seen[path] = true
+	var m map[string]any
+	if err := toml.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("read cargo config %s: %w", path, err)
+	}
+	c.layers = append(c.layers, configLayer{path: path, root: filepath.Dir(filepath.Dir(path)), data: m})
+	includes, err := configIncludes(m, path)
+	if err != nil {
+		return err
+	}
+	for i := len(includes) - 1; i >= 0; i-- {
+		inc := includes[i]
+		c.Files = append(c.Files, inc.path)
+		data, err := os.ReadFile(inc.path)
+		if err != nil {
+			if inc.optional && os.IsNotExist(err) {
+				continue
+			}
+			return fmt.Errorf("failed to load config include `%s` from `%s`: %w", inc.name, path, err)
+		}
+		if err := c.addLayer(inc.path, data, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type configInclude struct {
+	name, path string // as written; resolved
+	optional   bool
+}
+
+// configIncludes reads a config file's include key: a list of paths, or
+// of tables with a path and optional = true for a file that may be
+// missing, each relative to the including file's directory and ending in
+// .toml.
+func configIncludes(m map[string]any, path string) ([]configInclude, error) {
+	v, ok := m["include"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("cargo config %s: include must be a list of strings or a list of tables", path)
+	}
+	var out []configInclude
+	for _, e := range list {
+		var inc configInclude
+		switch x := e.(type) {
+		case string:
+			inc.name = x
+		case map[string]any:
+			name, ok := x["path"].(string)
+			if !ok {
+				return nil, fmt.Errorf("cargo config %s: an include table needs a path string", path)
+			}
+			inc.name = name
+			if o, ok := x["optional"]; ok {
+				if inc.optional, ok = o.(bool); !ok {
+					return nil, fmt.Errorf("cargo config %s: include optional must be a boolean", path)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("cargo config %s: include must be a list of strings or a list of tables", path)
+		}
+		if !strings.HasSuffix(inc.name, ".toml") {
+			return nil, fmt.Errorf("expected a config include path ending with `.toml`, but found `%s` from `%s`", inc.name, path)
+		}
+		inc.path = inc.name
+		if !filepath.IsAbs(inc.path) {
+			inc.path = filepath.Join(filepath.Dir(path), inc.path)
+		}
+		out = append(out, inc)
+	}
+	return out, nil
 }
 
 // value finds a dotted key in the highest-priority layer that has it.
