@@ -2,7 +2,6 @@ package build
 
 import (
 	"os"
-	"path/filepath"
 	"sort"
 
 	"rbuild/cutoff"
@@ -12,16 +11,14 @@ import (
 // GenSources are the files a generated file depends on: what keys cargo's
 // answer (manifests, lockfile, configs, toolchain, target directories),
 // and every input recorded for the actions of g (the build scripts and
-// their runs). Crate roots are left out: cargo cares whether they exist,
-// not what they say.
+// their runs). What the query stamps for its presence only (crate roots,
+// build scripts, target files) is left out: cargo cares whether they
+// exist, not what they say, and a new one shows in its directory's
+// listing.
 func (s *Session) GenSources(g *graph.Graph) []string {
 	set := map[string]bool{}
 	for _, st := range s.plan.Q.Stamps {
-		switch filepath.Base(st.Path) {
-		case "lib.rs", "main.rs", "build.rs":
-			continue
-		}
-		if st.Size >= 0 {
+		if st.Size >= 0 && !st.Presence {
 			set[st.Path] = true
 		}
 	}

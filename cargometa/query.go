@@ -338,56 +338,6 @@ func EnvKey(req *Request) string {
 	return strings.Join(parts, "\x00")
 }
 
-// collectStamps lists the files whose change may change cargo's answer:
-// manifests, the lockfile, config files (present or not), toolchain files,
-// the rustc binary, and target auto-discovery directories of path packages.
-func (q *Query) collectStamps(cfg *Config, req *Request) ([]cutoff.Stamp, error) {
-	paths := append([]string{}, cfg.Files...)
-	root := q.Meta.WorkspaceRoot
-	paths = append(paths, filepath.Join(root, "Cargo.lock"), filepath.Join(root, "Cargo.toml"), q.Rustc.Path)
-	paths = append(paths, toolchainFiles(req, q.Rustc.Sysroot)...)
-	if req.UnitGraphFile != "" {
-		paths = append(paths, req.UnitGraphFile)
-	}
-	var dirs []string
-	for _, p := range q.Meta.Packages {
-		if p.Source != nil {
-			continue // registry and git sources are immutable
-		}
-		dir := filepath.Dir(p.ManifestPath)
-		paths = append(paths, p.ManifestPath, filepath.Join(dir, "build.rs"),
-			filepath.Join(dir, "src", "lib.rs"), filepath.Join(dir, "src", "main.rs"))
-		for _, d := range []string{"src/bin", "tests", "examples", "benches"} {
-			dirs = append(dirs, filepath.Join(dir, d))
-		}
-	}
-	var stamps []cutoff.Stamp
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		s, err := cutoff.StampPath(p)
-		if err != nil {
-			return nil, err
-		}
-		stamps = append(stamps, s)
-	}
-	for _, d := range dirs {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		s, err := cutoff.StampPath(d)
-		if err != nil {
-			s = cutoff.Stamp{Path: d, Size: -1} // unlistable: any change of that makes cargo's answer differ
-		}
-		stamps = append(stamps, s)
-	}
-	return stamps, nil
-}
-
 // toolchainFiles are what decides which toolchain a rustup proxy runs, and
 // that toolchain's compiler: rust-toolchain(.toml) in the directory cargo
 // runs in and every one above it (rustup looks upward from there), rustup's
