@@ -32,14 +32,14 @@ func LoadConfig(cwd string, env []string) (*Config, error) {
 	c := &Config{}
 	seen := map[string]bool{}
 	add := func(dir string) error {
-		for _, name := range []string{"config.toml", "config"} {
-			p := filepath.Join(dir, name)
-			c.Files = append(c.Files, p)
-			data, err := os.ReadFile(p)
-			if err != nil {
-				continue
+		// cargo reads config when both exist (and warns): either one
+		// appearing or changing changes what it reads.
+		names := []string{filepath.Join(dir, "config"), filepath.Join(dir, "config.toml")}
+		c.Files = append(c.Files, names...)
+		for _, p := range names {
+			if data, err := os.ReadFile(p); err == nil {
+				return c.addLayer(p, data, seen)
 			}
-			return c.addLayer(p, data, seen) // config.toml wins over config, like cargo
 		}
 		return nil
 	}

@@ -98,3 +98,31 @@ func TestConfigInclude(t *testing.T) {
 		t.Errorf("include cycle: %s, %v", td, err)
 	}
 }
+
+// Where .cargo/config and .cargo/config.toml both exist, cargo 1.95
+// reads config ("warning: both … exist. Using …/config"); both are in
+// Files, so either one changing asks cargo again.
+func TestConfigWithoutExtensionWins(t *testing.T) {
+	ws := t.TempDir()
+	env := []string{"CARGO_HOME=" + t.TempDir()}
+	if err := os.MkdirAll(filepath.Join(ws, ".cargo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, td := range map[string]string{"config": "noext", "config.toml": "toml"} {
+		if err := os.WriteFile(filepath.Join(ws, ".cargo", name), []byte("[build]\ntarget-dir = \""+td+"\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := LoadConfig(ws, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td, err := c.TargetDir(env, ws); err != nil || td != filepath.Join(ws, "noext") {
+		t.Errorf("target dir %s (%v), want %s as cargo", td, err, filepath.Join(ws, "noext"))
+	}
+	for _, name := range []string{"config", "config.toml"} {
+		if !slices.Contains(c.Files, filepath.Join(ws, ".cargo", name)) {
+			t.Errorf("Files lacks .cargo/%s: %v", name, c.Files)
+		}
+	}
+}
