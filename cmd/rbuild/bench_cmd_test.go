@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -102,6 +103,38 @@ func TestBenchBadInput(t *testing.T) {
 		r := rbuild(t, dir, nil, append([]string{"bench"}, tt.args...)...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("bench %v: exit %d, stderr %q; want exit %d and %q", tt.args, r.code, r.stderr, tt.code, tt.want)
+		}
+	}
+}
+
+// TestBenchScale runs `rbuild bench --scale` on a small DAG: both tools
+// build all of it, then find nothing to do (the harness checks both),
+// and the report has a row per tool with plausible figures.
+func TestBenchScale(t *testing.T) {
+	requireTool(t, "ninja")
+	out := filepath.Join(t.TempDir(), "scale")
+	r := mustRbuild(t, t.TempDir(), nil, "bench", "--scale", "40,80", "--reps", "2", "--out", out)
+	var rep bench.ScaleReport
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "scale.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 4 {
+		t.Fatalf("%d rows, want 4 (2 sizes × rbuild, ninja):\n%s", len(rep.Rows), r.stdout)
+	}
+	for _, row := range rep.Rows {
+		if row.FullSeconds <= 0 || row.NoopMS <= 0 || len(row.NoopAll) != 2 || row.FullRSSMB <= 0 {
+			t.Errorf("implausible row %+v", row)
+		}
+		if !strings.Contains(r.stdout, fmt.Sprintf("| %d | %s |", row.N, row.Tool)) {
+			t.Errorf("markdown on stdout has no row for %d/%s:\n%s", row.N, row.Tool, r.stdout)
+		}
+	}
+	if _, ok := rep.NoopExponent["rbuild"]; !ok {
+		t.Errorf("no exponent for rbuild: %+v", rep)
+	}
+	for _, bad := range [][]string{{"--scale", "10,x"}, {"--scale", "0"}} {
+		if r := rbuild(t, t.TempDir(), nil, append([]string{"bench"}, bad...)...); r.code != 2 {
+			t.Errorf("bench %v: exit %d, want 2\n%s", bad, r.code, r.stderr)
 		}
 	}
 }

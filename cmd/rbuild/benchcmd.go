@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"rbuild/bench"
@@ -19,6 +20,9 @@ type benchOptions struct {
 	profile   string
 	tools     string
 	out       string
+	scale     string // sizes for the scale benchmark
+	jobs      int
+	seed      uint64
 }
 
 func parseBenchArgs(args []string, stderr io.Writer) (*benchOptions, error) {
@@ -30,6 +34,9 @@ func parseBenchArgs(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.StringVar(&o.profile, "profile", "dev", "cargo profile: dev, release or a custom one")
 	fs.StringVar(&o.tools, "tools", "cargo,rbuild", "tools to compare: "+strings.Join(bench.ToolNames, ", "))
 	fs.StringVar(&o.out, "out", "", "where the CSV, JSON, SVG and markdown reports go (default <target>/rbuild/bench)")
+	fs.StringVar(&o.scale, "scale", "", "instead: rbuild vs ninja on random DAGs of these numbers of actions (e.g. 1000,10000,100000)")
+	fs.IntVar(&o.jobs, "j", 2, "(--scale) -j of both tools")
+	fs.Uint64Var(&o.seed, "seed", 1, "(--scale) the random DAGs' seed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -52,6 +59,9 @@ func benchCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("bench: find the rbuild executable: %w", err)
 	}
+	if o.scale != "" {
+		return scaleCommand(ctx, o, self)
+	}
 	var tools []string
 	for _, t := range strings.Split(o.tools, ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -59,6 +69,32 @@ func benchCommand(ctx context.Context, args []string) error {
 		}
 	}
 	err = bench.Run(ctx, bench.Options{Scenarios: o.scenarios, Reps: o.reps, Profile: o.profile, Tools: tools, Out: o.out,
+		Self: self, Stdout: os.Stdout, Progress: os.Stderr})
+	if errors.Is(err, bench.ErrUsage) {
+		return &usageError{err}
+	}
+	return err
+}
+
+// scaleCommand is `rbuild bench --scale N,N,…`.
+func scaleCommand(ctx context.Context, o *benchOptions, self string) error {
+	var sizes []int
+	for _, f := range strings.Split(o.scale, ",") {
+		f = strings.TrimSpace(strings.ReplaceAll(f, "_", ""))
+		mult := 1
+		switch {
+		case strings.HasSuffix(f, "k"):
+			f, mult = strings.TrimSuffix(f, "k"), 1000
+		case strings.HasSuffix(f, "M"):
+			f, mult = strings.TrimSuffix(f, "M"), 1000000
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return &usageError{fmt.Errorf("--scale: want numbers of actions (1000, 10k), got %q", f)}
+		}
+		sizes = append(sizes, n*mult)
+	}
+	err := bench.RunScale(ctx, bench.ScaleOptions{Sizes: sizes, Reps: o.reps, Jobs: o.jobs, Seed: o.seed, Out: o.out,
 		Self: self, Stdout: os.Stdout, Progress: os.Stderr})
 	if errors.Is(err, bench.ErrUsage) {
 		return &usageError{err}

@@ -75,6 +75,11 @@ rbuild bench [--scenarios FILE] [--reps N] [--profile dev|release]
                         variants build with CARGO_INCREMENTAL=0
   --out DIR             Where bench.md/.csv/.json/.svg go (default target/rbuild/bench)
 
+rbuild bench --scale N[,N…] [--reps N] [-j N] [--seed S] [--out DIR]
+  rbuild build --build-plan against ninja on the same random DAG of N
+  trivial actions (e.g. --scale 1k,10k,100k): full build, no-op, peak RSS;
+  the trees and scale.md/.json go to --out (default $TMPDIR/rbuild-scale)
+
 rbuild cache stats | prune [--max-size SIZE] [--max-age AGE] | clear | verify
   The artifact cache shared by all workspaces (~/.cache/rbuild/artifacts);
   configured in ~/.config/rbuild/config.toml [cache] (see README)
