@@ -21,7 +21,7 @@ import (
 // deleted) starts its first rustc without waiting for cargo.
 func (s *Session) query() (*cargometa.Query, error) {
 	req := &cargometa.Request{Command: s.opt.Command, Args: s.opt.CargoArgs, FeatureArgs: s.opt.FeatureArgs,
-		Cwd: s.opt.Dir, Env: childEnv(s.opt.Env), UnitGraphFile: s.opt.UnitGraphFile}
+		Cwd: s.opt.Dir, Env: childEnv(s.opt.Env), UnitGraphFile: s.opt.UnitGraphFile, ReadFrom: s.opt.Started}
 	// The rbuild that made a cached query must be this one: the query's
 	// fields and what is derived from them change between versions.
 	envKey := cargometa.EnvKey(req) + "\x00rbuild=" + selfIdentity()

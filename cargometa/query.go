@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"rbuild/cutoff"
 
@@ -25,6 +26,9 @@ type Request struct {
 	Cwd           string
 	Env           []string
 	UnitGraphFile string // debugging input instead of asking cargo
+	// ReadFrom is when the caller began reading what the query depends
+	// on (its config files, say); zero means when RunQuery starts.
+	ReadFrom time.Time
 }
 
 // Query is everything cargo and rustc told us, cached between runs so that a
@@ -54,6 +58,10 @@ type Query struct {
 // reads the manifests.
 func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	q := &Query{Args: req.Args}
+	started := req.ReadFrom
+	if started.IsZero() {
+		started = time.Now()
+	}
 	cargo := CargoPath(req.Env)
 	var ugData, metaData []byte
 	var g errgroup.Group
@@ -122,6 +130,11 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	q.Stamps, err = q.collectStamps(cfg, req)
 	if err != nil {
 		return nil, err
+	}
+	// Stamped after cargo answered: a file saved while it ran may hold
+	// what cargo never read. Such stamps ask cargo again next time.
+	for i := range q.Stamps {
+		q.Stamps[i].MarkRacy(started)
 	}
 	q.EnvKey = EnvKey(req)
 	return q, nil

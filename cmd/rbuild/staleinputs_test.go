@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,5 +70,49 @@ func TestQueryCacheIsPerRbuild(t *testing.T) {
 	}
 	if len(calls(t, cargoLog)) == 0 {
 		t.Error("another rbuild used the query the first one cached")
+	}
+}
+
+// A file saved while cargo answers may hold what cargo never saw, and its
+// stamp, taken after, would hide that from every later build: here a new
+// binary appears while cargo computes the unit graph (a cargo wrapper
+// plays the user). The next build must ask cargo again and build it.
+func TestQueryCacheFileSavedDuringQuery(t *testing.T) {
+	ws := copyWorkspace(t, "chain")
+	tools := t.TempDir()
+	realCargo, err := exec.LookPath("cargo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(tools, "save-during-query")
+	late := filepath.Join(ws, "app", "src", "bin", "late.rs")
+	script := fmt.Sprintf(`#!/bin/sh
+%q "$@"; rc=$?
+case "$*" in *--unit-graph*)
+  if [ -e %q ]; then rm %q; mkdir -p %q; echo 'fn main() { println!("late"); }' > %q; fi;;
+esac
+exit $rc
+`, realCargo, marker, marker, filepath.Dir(late), late)
+	if err := os.WriteFile(filepath.Join(tools, "cargo"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + tools + ":" + os.Getenv("PATH")}
+	mustRbuild(t, ws, env, "build")
+	// A manifest edit makes the next build ask cargo; the wrapper adds
+	// the binary as cargo answers.
+	manifest := filepath.Join(ws, "app", "Cargo.toml")
+	data, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, append(data, "\n# edited\n"...), 0o644)
+	os.WriteFile(marker, nil, 0o644)
+	mustRbuild(t, ws, env, "build")
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the wrapper never ran the unit-graph query: the test proves nothing")
+	}
+	if _, err := os.Stat(filepath.Join(ws, "target", "debug", "late")); err == nil {
+		t.Fatal("the build that asked cargo already built the binary saved during the query: the test proves nothing")
+	}
+	mustRbuild(t, ws, env, "build")
+	if out := runProgram(t, filepath.Join(ws, "target", "debug", "late")); out != "late\n" {
+		t.Errorf("late printed %q", out)
 	}
 }
