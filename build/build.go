@@ -122,6 +122,9 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	// add nothing to it.
 	noSpace := errors.Is(err, executor.ErrBuildFailed) && errors.Is(err, syscall.ENOSPC)
 	if sel != Everything || s.plan == nil {
+		if sel == Everything {
+			s.maybeSnapshot(w, stats, err)
+		}
 		if noSpace {
 			s.opt.Status.Verb("error", noSpaceMessage(s.targetDir))
 		}
@@ -133,15 +136,20 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 	}
 	TracePhase("explain")
 	res.TimingReport = s.saveTimings(w, noSpace)
-	// JSON records need the build; the warnings it replayed the snapshot
-	// keeps.
-	if err == nil && !s.opt.MessageFormat.JSON && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
-		s.writeSnapshot(w, *s.opt.SnapshotKey, w.msgs.replayList())
-	}
+	s.maybeSnapshot(w, stats, err)
 	if noSpace {
 		s.opt.Status.Verb("error", noSpaceMessage(s.targetDir))
 	}
 	return res, err
+}
+
+// maybeSnapshot leaves the no-op snapshot of a build that ran nothing and
+// failed nothing. JSON records need the build; the warnings it replayed
+// the snapshot keeps.
+func (s *Session) maybeSnapshot(w *work, stats executor.Stats, err error) {
+	if err == nil && !s.opt.MessageFormat.JSON && s.opt.SnapshotKey != nil && stats.Ran == 0 && stats.Failed == 0 && stats.NotRun == 0 {
+		s.writeSnapshot(w, *s.opt.SnapshotKey, w.msgs.replayList())
+	}
 }
 
 // noSpaceMessage closes a build that ran out of disk space: rustc's (or

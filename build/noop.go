@@ -70,6 +70,20 @@ func NoopHolds(opt Options, key [16]byte) bool {
 	if err != nil {
 		return false
 	}
+	return noopHolds(opt, td, key)
+}
+
+// PlanNoopHolds is NoopHolds for a build of the build plan planFile
+// (OpenBuildPlan): the plan itself is one of the files its snapshot
+// stats.
+func PlanNoopHolds(opt Options, planFile string, key [16]byte) bool {
+	if err := opt.setDefaults(); err != nil || opt.MessageFormat.JSON {
+		return false
+	}
+	return noopHolds(opt, planTargetDir(opt, planFile), key)
+}
+
+func noopHolds(opt Options, td string, key [16]byte) bool {
 	file := snapshotFile(td, key)
 	replays, err := readReplays(file)
 	if err != nil || !rlog.SnapshotHolds(file, key) {
@@ -108,8 +122,13 @@ func (s *Session) consultedFiles(w *work) (files []string, inputs int) {
 			files = append(files, p)
 		}
 	}
-	for _, st := range s.plan.Q.Stamps {
-		add(st.Path)
+	if s.plan != nil {
+		for _, st := range s.plan.Q.Stamps {
+			add(st.Path)
+		}
+	}
+	if s.planFile != "" {
+		add(s.planFile) // the graph itself
 	}
 	if s.user != nil && s.user.Path != "" {
 		add(s.user.Path) // rbuild's config: cache.relocatable changes commands
@@ -122,10 +141,12 @@ func (s *Session) consultedFiles(w *work) (files []string, inputs int) {
 		}
 	}
 	inputs = len(files)
-	add(s.queryFile)
 	add(filepath.Join(s.targetDir, "rbuild", "log"))
-	add(explainPath(s.targetDir))
-	add(countsPath(s.targetDir))
+	if s.plan != nil {
+		add(s.queryFile)
+		add(explainPath(s.targetDir))
+		add(countsPath(s.targetDir))
+	}
 	for _, a := range s.graph.Actions {
 		rec := w.prev[a.ID]
 		if rec == nil {
@@ -134,8 +155,14 @@ func (s *Session) consultedFiles(w *work) (files []string, inputs int) {
 		for _, st := range rec.Stamps() {
 			add(st.Path)
 		}
-		for _, up := range unitOf(a).Uplifts {
-			add(up[1])
+		if u, ok := unitStep(a); ok {
+			for _, up := range u.Uplifts {
+				add(up[1])
+			}
+			continue
+		}
+		for _, l := range w.steps.links(a) {
+			add(l[1])
 		}
 	}
 	return files, inputs

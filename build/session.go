@@ -109,15 +109,27 @@ func OpenBuildPlan(ctx context.Context, opt Options, planFile string) (*Session,
 	if err != nil {
 		return nil, fmt.Errorf("build plan %s: %w", planFile, err)
 	}
-	s := &Session{opt: opt, graph: g, planFile: planFile, outputs: newScriptOutputs(), user: &UserConfig{}}
-	s.targetDir = filepath.Join(filepath.Dir(planFile), "target")
-	if _, td, err := LocateTargetDir(opt.Dir, opt.Env, opt.ManifestPath); err == nil {
-		s.targetDir = td
+	if abs, err := filepath.Abs(planFile); err == nil {
+		planFile = abs // the no-op snapshot stats it
 	}
+	s := &Session{opt: opt, graph: g, planFile: planFile, outputs: newScriptOutputs(), user: &UserConfig{},
+		targetDir: planTargetDir(opt, planFile)}
 	if s.log, err = openLog(ctx, filepath.Join(s.targetDir, "rbuild"), opt.Status); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// planTargetDir is where a build plan's log lives: the target dir of the
+// workspace rbuild is started in, else target/ next to the plan.
+func planTargetDir(opt Options, planFile string) string {
+	if _, td, err := LocateTargetDir(opt.Dir, opt.Env, opt.ManifestPath); err == nil {
+		return td
+	}
+	if abs, err := filepath.Abs(planFile); err == nil {
+		planFile = abs
+	}
+	return filepath.Join(filepath.Dir(planFile), "target")
 }
 
 // Plan is what cargo's units became (nil for a build-plan session).

@@ -45,13 +45,10 @@ func (o *options) cargoCommand() string {
 // buildCommand is `rbuild build` and `rbuild check`.
 func buildCommand(ctx context.Context, o *options, args []string) error {
 	if o.buildPlan != "" {
-		return buildPlan(ctx, o)
+		return buildPlan(ctx, o, args)
 	}
 	opt := o.buildOptions(args)
-	// The snapshot serves the same invocation only, and only when nothing
-	// asks for every decision (the report needs them).
-	// JSON messages need the build's records, which a snapshot does not hold.
-	if !o.explain && o.verbose == 0 && !o.timings && !o.messageFormat.JSON {
+	if o.snapshotUsable() {
 		cwd, _ := os.Getwd()
 		key := build.SnapshotKey(args, os.Environ(), cwd)
 		if build.NoopHolds(opt, key) {
@@ -70,6 +67,13 @@ func buildCommand(ctx context.Context, o *options, args []string) error {
 	}
 	defer s.Close()
 	return buildAndReport(ctx, s, o, opt.Status)
+}
+
+// snapshotUsable: the no-op snapshot serves the same invocation only, and
+// only when nothing asks for every decision (the report needs them). JSON
+// messages need the build's records, which a snapshot does not hold.
+func (o *options) snapshotUsable() bool {
+	return !o.explain && o.verbose == 0 && !o.timings && !o.messageFormat.JSON
 }
 
 // buildAndReport builds everything and says so as cargo does: a
@@ -95,9 +99,22 @@ func buildAndReport(ctx context.Context, s *build.Session, o *options, status *e
 
 // buildPlan runs `rbuild build --build-plan FILE`: the plan's invocations
 // as they are, with rbuild's freshness (exact early cutoff).
-func buildPlan(ctx context.Context, o *options) error {
+func buildPlan(ctx context.Context, o *options, args []string) error {
 	opt := o.buildOptions(nil)
 	opt.Status = executor.NewStatus(os.Stderr, false, opt.Color)
+	if o.snapshotUsable() {
+		cwd, _ := os.Getwd()
+		key := build.SnapshotKey(args, os.Environ(), cwd)
+		if build.PlanNoopHolds(opt, o.buildPlan, key) {
+			build.TracePhase("noop snapshot")
+			if !o.quiet {
+				opt.Status.Verb("Finished", fmt.Sprintf("build plan %s in %s (nothing changed)",
+					filepath.Base(o.buildPlan), formatDuration(time.Since(started))))
+			}
+			return nil
+		}
+		opt.SnapshotKey = &key
+	}
 	s, err := build.OpenBuildPlan(ctx, opt, o.buildPlan)
 	if err != nil {
 		return err

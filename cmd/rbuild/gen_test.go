@@ -364,3 +364,34 @@ func TestBuildPlanErrors(t *testing.T) {
 		t.Errorf("gen make: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestBuildPlanNoopSnapshot: a build plan's no-op after an up-to-date
+// build is answered from its snapshot ("nothing changed"), and an edited
+// source right after it is built again.
+func TestBuildPlanNoopSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.txt")
+	os.WriteFile(src, []byte("one\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "plan.json"), []byte(`{"invocations":[
+  {"outputs":["`+dir+`/out","`+dir+`/out.d"],"program":"/bin/sh","args":["-c","cat src.txt > out && echo 'out: src.txt' > out.d"],"cwd":"`+dir+`"},
+  {"deps":[0],"outputs":["`+dir+`/out2"],"program":"/bin/sh","args":["-c","cat out out > out2"],"cwd":"`+dir+`"}]}`), 0o644)
+	old := time.Now().Add(-10 * time.Second)
+	os.Chtimes(src, old, old)
+	os.Chtimes(filepath.Join(dir, "plan.json"), old, old)
+	for i, want := range []string{"(2 of 2 invocations ran)", "(0 of 2 invocations ran)", "(nothing changed)", "(nothing changed)"} {
+		if r := mustRbuild(t, dir, nil, "build", "--build-plan", "plan.json"); !strings.Contains(r.stderr, want) {
+			t.Fatalf("build %d: want %q, got:\n%s", i+1, want, r.stderr)
+		}
+	}
+	os.WriteFile(src, []byte("two\n"), 0o644)
+	if r := mustRbuild(t, dir, nil, "build", "--build-plan", "plan.json"); !strings.Contains(r.stderr, "(2 of 2 invocations ran)") {
+		t.Fatalf("build after editing src.txt: want both invocations run, got:\n%s", r.stderr)
+	}
+	if got := readFile(t, filepath.Join(dir, "out2")); string(got) != "two\ntwo\n" {
+		t.Errorf("out2 = %q after the edit", got)
+	}
+	// -v asks for every decision: never the snapshot.
+	if r := mustRbuild(t, dir, nil, "build", "--build-plan", "plan.json", "-v"); !strings.Contains(r.stderr, "(0 of 2 invocations ran)") {
+		t.Errorf("build -v: want the full path, got:\n%s", r.stderr)
+	}
+}
