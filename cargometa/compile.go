@@ -25,6 +25,12 @@ func (c *Command) FullEnv(base []string) []string {
 
 // MergeEnv applies set (KEY=VALUE, later wins) and unset (names) to base.
 func MergeEnv(base, set, unset []string) []string {
+	if len(set) == 0 && len(unset) == 0 {
+		// Shared, not copied: every ready action of a build holds its
+		// environment until a job slot frees (thousands, in a wide build
+		// plan). Clipped, so an append copies.
+		return slices.Clip(base)
+	}
 	drop := make(map[string]bool, len(set)+len(unset))
 	for _, kv := range set {
 		k, _, _ := strings.Cut(kv, "=")

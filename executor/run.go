@@ -458,7 +458,9 @@ func runCmd(ctx context.Context, g *graph.Graph, a *graph.Action, c *Cmd, js *Jo
 	defer stop()
 	var stderr bytes.Buffer
 	sc := bufio.NewScanner(stderrPipe)
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	// Small to begin with (it grows to the longest line): one buffer per
+	// process, and most print nothing.
+	sc.Buffer(make([]byte, 0, 4096), 64*1024*1024)
 	for sc.Scan() {
 		line := sc.Bytes()
 		if !c.Rustc {
