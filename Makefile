@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/rbuild
 PREFIX ?= /usr/local
 
-.PHONY: all build install demo test test-deps vet bench fuzz crash clean
+.PHONY: all build install demo test test-deps vet bench bench-scale fuzz crash clean
 
 all: build
 
@@ -42,6 +42,13 @@ vet:
 
 bench: build test-deps
 	RBUILD_REQUIRE_DEBIAN=1 $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 40m ./cmd/rbuild
+
+# rbuild build --build-plan against ninja on random DAGs of 1k, 10k and 100k
+# trivial actions (README: rbuild bench --scale); the 100k full builds take
+# about ten minutes each. SCALE=1k,10k for a quicker run.
+SCALE ?= 1k,10k,100k
+bench-scale: build test-deps
+	./$(BIN) bench --scale $(SCALE)
 
 # Each fuzz target for FUZZTIME, one after another (`make fuzz FUZZTIME=5m`;
 # FUZZ=REGEXP picks targets).

@@ -40,6 +40,8 @@ PKGS=(
   fuse3
   graphviz
   strace
+  # GNU time: rbuild bench --scale measures the tools' peak RSS with it
+  time
   # headless Chromium renders the --timings report (no script errors, every
   # bar drawn) and screenshots it
   chromium
