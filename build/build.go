@@ -73,11 +73,15 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 		}
 		g = sub
 	}
-	parts := workParts{g: g, log: s.log, opt: &s.opt, outputs: s.outputs, history: newDurationHistory(s.opt.getenv),
+	// A build plan's invocations are scheduled without costs, and their
+	// durations are not kept: the file is the user's, capped, and 100k
+	// of them pushed every workspace's out of it.
+	parts := workParts{g: g, log: s.log, opt: &s.opt, outputs: s.outputs, history: &durationHistory{},
 		baseEnv: childEnv(s.opt.Env), steps: ruleSteps{g}}
 	if s.plan != nil {
 		parts.plan, parts.baseEnv = s.plan, s.plan.BaseEnv
 		parts.steps = s.unitSteps(g)
+		parts.history = newDurationHistory(s.opt.getenv)
 	}
 	w := newWork(parts)
 	if sel == Everything && s.plan != nil {

@@ -63,6 +63,9 @@ func (h *durationHistory) cost(a *graph.Action) executor.Cost {
 }
 
 func (h *durationHistory) record(a *graph.Action, r *executor.Result) {
+	if h.path == "" {
+		return // kept nowhere
+	}
 	d := [2]int64{r.End.Sub(r.Start).Microseconds(), 0}
 	if !r.Early.IsZero() {
 		d[1] = r.Early.Sub(r.Start).Microseconds()

@@ -216,3 +216,19 @@ func TestPlanSnapshot(t *testing.T) {
 		}
 	})
 }
+
+// The per-user duration history serves cargo builds' scheduling: a build
+// plan's invocations (scheduled without costs) are not written to it, so
+// that a large plan does not push every workspace's durations out.
+func TestPlanBuildKeepsNoDurations(t *testing.T) {
+	env := testEnv(t)
+	cacheDir := t.TempDir()
+	env = append(env, "RBUILD_CACHE_DIR="+cacheDir)
+	dir, plan := planWorkspace(t)
+	if res := buildPlanOnce(t, Options{Dir: dir, Env: env, Status: executor.NewStatus(&bytes.Buffer{}, false, false)}, plan); res.Stats.Ran != 2 {
+		t.Fatalf("ran %d, want 2", res.Stats.Ran)
+	}
+	if _, err := os.Stat(filepath.Join(cacheDir, "durations.json")); err == nil {
+		t.Error("a build plan's build wrote durations.json")
+	}
+}
