@@ -158,8 +158,14 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		g.Consumers(0)
 	}
 	events := make(chan event, 64)
-	// prepareSem bounds concurrent freshness checks (hashing is CPU work too).
-	prepareSem := make(chan struct{}, max(opt.Jobs, 2))
+	// At most this many freshness checks at once (hashing is CPU work too),
+	// in the order their actions became ready, on as many goroutines: a
+	// goroutine per ready action, waiting its turn, was tens of thousands
+	// of stacks when a wide graph's leaves all became ready at once.
+	prepareMax := max(opt.Jobs, 2)
+	var prepareMu sync.Mutex
+	var toPrepare []*graph.Action
+	preparers := 0
 	running := 0
 	stopping := false
 	var failures int
@@ -199,26 +205,49 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		}
 	}()
 
+	prepare := func(a *graph.Action) {
+		cmd, err := w.Prepare(ctx, a)
+		if l := (*Later)(nil); errors.As(err, &l) {
+			q.preparingDone()
+			events <- event{action: a.ID, later: l}
+			return
+		}
+		if err != nil || cmd == nil {
+			q.preparingDone()
+			events <- event{action: a.ID, err: err}
+			return
+		}
+		q.push(a, cmd)
+	}
 	start := func(a *graph.Action) {
 		running++
-		wg.Add(1)
 		q.preparingStarted()
+		prepareMu.Lock()
+		toPrepare = append(toPrepare, a)
+		spawn := preparers < prepareMax
+		if spawn {
+			preparers++
+		}
+		prepareMu.Unlock()
+		if !spawn {
+			return
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			prepareSem <- struct{}{}
-			cmd, err := w.Prepare(ctx, a)
-			<-prepareSem
-			if l := (*Later)(nil); errors.As(err, &l) {
-				q.preparingDone()
-				events <- event{action: a.ID, later: l}
-				return
+			for {
+				prepareMu.Lock()
+				if len(toPrepare) == 0 {
+					preparers--
+					prepareMu.Unlock()
+					return
+				}
+				next := toPrepare[0]
+				toPrepare[0] = nil
+				toPrepare = toPrepare[1:]
+				prepareMu.Unlock()
+				prepare(next)
 			}
-			if err != nil || cmd == nil {
-				q.preparingDone()
-				events <- event{action: a.ID, err: err}
-				return
-			}
-			q.push(a, cmd)
 		}()
 	}
 	release := func(f graph.FileID) {
