@@ -14,6 +14,7 @@ import (
 
 	"github.com/zeebo/xxh3"
 
+	"rbuild/cutoff"
 	"rbuild/internal/atomicfile"
 	rlog "rbuild/log"
 )
@@ -47,12 +48,6 @@ func selfIdentity() string {
 	}
 	return exe + "\x00" + strconv.FormatInt(st.ModTime().UnixNano(), 10) + "\x00" + strconv.FormatInt(st.Size(), 10)
 }
-
-// racyWindow: a file whose mtime is this close to the build's start, or
-// later, may have been written after the build read it (git's "racily
-// clean" entries). Two seconds covers filesystems with coarse timestamps
-// and the kernel's coarse clock for mtimes.
-const racyWindow = 2 * time.Second
 
 func snapshotFile(targetDir string, key [16]byte) string {
 	return filepath.Join(targetDir, "rbuild", "noop", hex.EncodeToString(key[:8]))
@@ -188,10 +183,10 @@ func (s *Session) writeSnapshot(w *work, key [16]byte, replays []Replay) {
 	for _, r := range replays {
 		consulted = append(consulted, r.File)
 	}
-	// An input whose mtime is within racyWindow of the build's start, or
-	// later, may have been saved after the build read it.
-	readFrom := s.opt.Started.Add(-racyWindow).UnixNano()
-	if err := rlog.WriteSnapshotOfInputs(file, key, consulted, inputs, readFrom); err != nil {
+	// An input whose mtime is close to the build's start, or later, may
+	// have been saved after the build read it.
+	racy := func(mtime int64) bool { return cutoff.Racy(time.Unix(0, mtime), s.opt.Started) }
+	if err := rlog.WriteSnapshotOfInputs(file, key, consulted, inputs, racy); err != nil {
 		TracePhase("no snapshot: " + err.Error())
 	}
 }

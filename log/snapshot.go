@@ -58,13 +58,14 @@ func (e *RacyError) Error() string { return e.Path + " changed too recently to b
 
 // WriteSnapshot stats paths now and writes the snapshot atomically.
 func WriteSnapshot(file string, key [16]byte, paths []string) error {
-	return WriteSnapshotOfInputs(file, key, paths, 0, 0)
+	return WriteSnapshotOfInputs(file, key, paths, 0, nil)
 }
 
 // WriteSnapshotOfInputs is WriteSnapshot where paths[:inputs] are what
-// the build read: each must have an mtime before readFrom (Unix ns),
-// else nothing is written and a *RacyError says which.
-func WriteSnapshotOfInputs(file string, key [16]byte, paths []string, inputs int, readFrom int64) error {
+// the build read: if racy says of one's mtime (Unix ns) that it may have
+// been written after the build read it, nothing is written and a
+// *RacyError says which.
+func WriteSnapshotOfInputs(file string, key [16]byte, paths []string, inputs int, racy func(mtime int64) bool) error {
 	var b bytes.Buffer
 	b.WriteString(snapMagic)
 	b.Write(key[:])
@@ -72,7 +73,7 @@ func WriteSnapshotOfInputs(file string, key [16]byte, paths []string, inputs int
 	b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(paths)))])
 	for i, p := range paths {
 		st := statOf(p)
-		if i < inputs && st.size >= 0 && st.mtime >= readFrom {
+		if i < inputs && st.size >= 0 && racy(st.mtime) {
 			return &RacyError{Path: p}
 		}
 		b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(p)))])
