@@ -45,8 +45,14 @@ func chainWorkspace(t *testing.T) string {
 // program using this package would.
 func buildOnce(t *testing.T, opt Options) *Result {
 	t.Helper()
+	return buildOpened(t, func(ctx context.Context) (*Session, error) { return Open(ctx, opt) })
+}
+
+// buildOpened builds everything in the session open makes, and closes it.
+func buildOpened(t *testing.T, open func(context.Context) (*Session, error)) *Result {
+	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, opt)
+	s, err := open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,17 +131,7 @@ func planWorkspace(t *testing.T) (string, string) {
 
 func buildPlanOnce(t *testing.T, opt Options, plan string) *Result {
 	t.Helper()
-	ctx := context.Background()
-	s, err := OpenBuildPlan(ctx, opt, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	res, err := s.Build(ctx, Everything)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	return res
+	return buildOpened(t, func(ctx context.Context) (*Session, error) { return OpenBuildPlan(ctx, opt, plan) })
 }
 
 // A build plan's no-op snapshot (the cargo path's, noop.go) must never
