@@ -218,7 +218,7 @@ func TestPlanBuildKeepsNoDurations(t *testing.T) {
 	if res := buildPlanOnce(t, Options{Dir: dir, Env: env, Status: executor.NewStatus(&bytes.Buffer{}, false, false)}, plan); res.Stats.Ran != 2 {
 		t.Fatalf("ran %d, want 2", res.Stats.Ran)
 	}
-	if _, err := os.Stat(filepath.Join(cacheDir, "durations.json")); err == nil {
-		t.Error("a build plan's build wrote durations.json")
+	if _, err := os.Stat(filepath.Join(cacheDir, historyFile)); err == nil {
+		t.Error("a build plan's build wrote a duration history")
 	}
 }

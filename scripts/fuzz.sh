@@ -39,7 +39,7 @@ targets=(
   "./cache FuzzDecodeEntry"            # a cache entry's entry.json
   "./cache FuzzUnmarshalActionResult"  # the remote's action results
   "./build FuzzCacheMeta"              # an entry's meta (local or remote)
-  "./build FuzzDurationHistory"        # durations.json
+  "./build FuzzDurationHistory"        # durations (per-user history)
   "./build FuzzUserConfig"             # ~/.config/rbuild/config.toml
   "./build FuzzReplays"                # the snapshot's replays, kept diagnostics
   "./executor FuzzParseRustcLine"      # rustc's JSON messages

@@ -69,7 +69,7 @@ func BenchmarkDebianClean(b *testing.B) {
 				os.RemoveAll(filepath.Join(dir, "target"))
 				os.RemoveAll(cargoTarget)
 				if !history {
-					os.RemoveAll(filepath.Join(cacheDir, "durations.json"))
+					os.RemoveAll(filepath.Join(cacheDir, "durations"))
 				}
 				inTurn(i, func() {
 					timed(&rb, func() { mustRbuild(b, dir, env, "build") })
