@@ -90,14 +90,14 @@ func fileRecords(t *testing.T, dir string) (int, map[string]string) {
 	if p := checkHeader(data); p != "" {
 		t.Fatalf("log file %s", p)
 	}
-	live := map[string][]byte{}
+	live := map[string]span{}
 	good, n := replay(data, live)
 	if good != int64(len(data)) {
 		t.Fatalf("log file has %d bytes of garbage at the end", int64(len(data))-good)
 	}
 	m := map[string]string{}
-	for k, v := range live {
-		m[k] = string(v)
+	for k, s := range live {
+		m[k] = string(data[s.off : s.off+int64(s.n)])
 	}
 	return n, m
 }
@@ -249,6 +249,40 @@ func TestCompact(t *testing.T) {
 		t.Errorf("warnings: %v", w)
 	}
 	wantState(t, l, want)
+}
+
+// TestPutSamePayloadAppendsNothing: a payload Put again is recognised
+// wherever the log keeps it: in the bytes Open read, in the file after an
+// append, in the file after a compaction.
+func TestPutSamePayloadAppendsNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, logName)
+	l, _ := openT(t, dir)
+	putT(t, l, "loaded", "one")
+	closeT(t, l)
+	l, _ = openT(t, dir)
+	defer closeT(t, l)
+	putT(t, l, "appended", "two")
+	for _, step := range []string{"after appends", "after compaction"} {
+		if step == "after compaction" {
+			if err := l.Compact(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		size := fileSize(t, path)
+		putT(t, l, "loaded", "one")
+		putT(t, l, "appended", "two")
+		if now := fileSize(t, path); now != size {
+			t.Errorf("%s: putting the same payloads again grew the log %d -> %d bytes", step, size, now)
+		}
+		// Same length, another payload: appended.
+		putT(t, l, "appended", "twO")
+		if now := fileSize(t, path); now == size {
+			t.Errorf("%s: a changed payload of the same length was not appended", step)
+		}
+		putT(t, l, "appended", "two")
+		wantState(t, l, map[string]string{"loaded": "one", "appended": "two"})
+	}
 }
 
 func TestCloseCompactsWhenWorthwhile(t *testing.T) {
