@@ -17,7 +17,7 @@ func TestWorkspacesMatchCargo(t *testing.T) {
 			t.Parallel()
 			dir := copyWorkspace(t, ws)
 			mustRbuild(t, dir, nil, "build")
-			cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "cargo-target"), "build")
+			cargoDir := cleanCargo(t, dir)
 			ours := executables(t, filepath.Join(dir, "target", "debug"))
 			theirs := executables(t, cargoDir)
 			if strings.Join(ours, ",") != strings.Join(theirs, ",") {
@@ -152,7 +152,7 @@ func TestBuildScriptInputChange(t *testing.T) {
 	os.WriteFile(data, append(old, []byte("\nextra_line = 99\n")...), 0o644)
 	mustRbuild(t, dir, nil, "build")
 	after := runProgram(t, filepath.Join(dir, "target", "debug", bin))
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+	cargoDir := cleanCargo(t, dir)
 	want := runProgram(t, filepath.Join(cargoDir, bin))
 	if after != want {
 		t.Fatalf("after editing the script's input: rbuild %q, cargo %q (before: %q)", after, want, before)
@@ -170,7 +170,7 @@ func TestNativeLibraryEdit(t *testing.T) {
 	old, _ := os.ReadFile(src)
 	os.WriteFile(src, []byte(strings.Replace(string(old), "return a * b;", "return a * b + 1;", 1)), 0o644)
 	mustRbuild(t, dir, nil, "build")
-	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "linkapp"))
+	want := runProgram(t, filepath.Join(cleanCargo(t, dir), "linkapp"))
 	if got := runProgram(t, filepath.Join(dir, "target", "debug", "linkapp")); got != want {
 		t.Fatalf("after editing the C library: rbuild's linkapp prints %q, cargo's %q", got, want)
 	}
@@ -281,7 +281,7 @@ func TestCorruptLog(t *testing.T) {
 	os.WriteFile(logf, data, 0o644)
 	mustRbuild(t, dir, nil, "build")
 	got := runProgram(t, filepath.Join(dir, "target", "debug", "app"))
-	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "app"))
+	want := runProgram(t, filepath.Join(cleanCargo(t, dir), "app"))
 	if got != want {
 		t.Fatalf("after a corrupt log: %q, cargo %q", got, want)
 	}
@@ -295,7 +295,7 @@ func TestCorruptLog(t *testing.T) {
 // kill -9 at several points of a build: the next build is correct.
 func TestKill9MidBuild(t *testing.T) {
 	dir := copyWorkspace(t, "links")
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+	cargoDir := cleanCargo(t, dir)
 	want := runProgram(t, filepath.Join(cargoDir, "linkapp"))
 	for _, delay := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
 		os.RemoveAll(filepath.Join(dir, "target"))
@@ -319,7 +319,7 @@ func TestKill9MidBuild(t *testing.T) {
 // Ctrl-C: rbuild stops its children, exits 130, and the next build is correct.
 func TestCtrlC(t *testing.T) {
 	dir := copyWorkspace(t, "diamond")
-	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "diamond"))
+	want := runProgram(t, filepath.Join(cleanCargo(t, dir), "diamond"))
 	cmd := exec.Command(rbuildBin, "build", "-j", "2")
 	cmd.Dir = dir
 	cmd.Env = cleanEnv()

@@ -149,7 +149,7 @@ func TestTwoBuildsOneTargetDir(t *testing.T) {
 	if strings.Contains(r2.stderr, "Compiling") {
 		t.Errorf("the second build compiled after the first had built everything:\n%s", r2.stderr)
 	}
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+	cargoDir := cleanCargo(t, dir)
 	got := runProgram(t, filepath.Join(dir, "target", "debug", "linkapp"))
 	if want := runProgram(t, filepath.Join(cargoDir, "linkapp")); got != want {
 		t.Errorf("linkapp printed %q, cargo's %q", got, want)
@@ -307,7 +307,7 @@ func checkFullDiskFailure(t *testing.T, r result) {
 func TestFullDisk(t *testing.T) {
 	ws := filepath.Join(t.TempDir(), "ws")
 	registryWorkspace(t, ws)
-	cargoDir := cargo(t, ws, filepath.Join(t.TempDir(), "ct"), "build")
+	cargoDir := cleanCargo(t, ws)
 	want := runProgram(t, filepath.Join(cargoDir, "regapp"))
 	for _, size := range []string{"3m", "7m", "11m"} {
 		t.Run(size, func(t *testing.T) {

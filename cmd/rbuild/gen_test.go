@@ -40,7 +40,7 @@ func TestGenNinjaAndBuildPlan(t *testing.T) {
 	for _, ws := range genWorkspaces {
 		t.Run(ws.name, func(t *testing.T) {
 			dir := copyWorkspace(t, ws.name)
-			cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+			cargoDir := cleanCargo(t, dir)
 			checkNinja(t, dir, cargoDir, ws.runs)
 			checkBuildPlan(t, dir, cargoDir, ws.runs)
 		})
@@ -56,7 +56,7 @@ func TestGenTup(t *testing.T) {
 	for _, ws := range genWorkspaces {
 		t.Run(ws.name, func(t *testing.T) {
 			dir := copyWorkspace(t, ws.name)
-			cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+			cargoDir := cleanCargo(t, dir)
 			checkTup(t, dir, cargoDir, ws.runs)
 			if ws.name == "chain" {
 				checkTupEdit(t, dir, "b/src/lib.rs", "b")
@@ -70,9 +70,10 @@ func TestGenDebian(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the Debian-crates workspace four times")
 	}
+	t.Parallel()
 	requireTool(t, "ninja")
 	dir := debianWorkspace(t)
-	cargoDir := cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build")
+	cargoDir := cleanCargo(t, dir)
 	checkNinja(t, dir, cargoDir, debianRuns)
 	checkBuildPlan(t, dir, cargoDir, debianRuns)
 	requireTup(t)

@@ -186,7 +186,7 @@ func TestCargoRbuild(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "rbuild: ") {
 		t.Fatalf("cargo rbuild build: exit %d, no rbuild summary:\n%s", r.code, r.stderr)
 	}
-	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "app"))
+	want := runProgram(t, filepath.Join(cleanCargo(t, dir), "app"))
 	if got := runProgram(t, filepath.Join(dir, "target", "debug", "app")); got != want {
 		t.Fatalf("app built by cargo rbuild prints %q, cargo's %q", got, want)
 	}
@@ -339,7 +339,7 @@ func TestMessageFormatStdout(t *testing.T) {
 		r := mustRbuild(t, dir, nil, args...)
 		nxTestBinaries(t, "rbuild", r.stdout) // fails on a line that is not JSON
 	}
-	want := runProgram(t, filepath.Join(cargo(t, dir, filepath.Join(t.TempDir(), "ct"), "build"), "app"))
+	want := runProgram(t, filepath.Join(cleanCargo(t, dir), "app"))
 	r := mustRbuild(t, dir, nil, "run", "--message-format=json")
 	var records, program []string
 	for _, l := range strings.SplitAfter(r.stdout, "\n") {

@@ -17,9 +17,7 @@ func TestPrimaryPackageSwitch(t *testing.T) {
 	for _, sel := range [][]string{{"--workspace"}, {"-p", "app"}, {"--workspace"}, {"-p", "app"}} {
 		want, ok := clean[sel[0]]
 		if !ok {
-			ctd := filepath.Join(t.TempDir(), "ct")
-			cargo(t, ws, ctd, append([]string{"build", "-q"}, sel...)...)
-			want = runProgram(t, filepath.Join(ctd, "debug", "app"))
+			want = runProgram(t, filepath.Join(cleanCargo(t, ws, append([]string{"-q"}, sel...)...), "app"))
 			clean[sel[0]] = want
 		}
 		mustRbuild(t, ws, nil, append([]string{"build"}, sel...)...)
