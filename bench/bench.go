@@ -16,16 +16,23 @@ import (
 // Options say what to measure. The caller parses flags; Run reads no
 // flag and changes no variable of its own process.
 type Options struct {
-	Scenarios string    // edits to measure (TOML); "" for the built-in set
-	Reps      int       // measured rebuilds per scenario and tool
-	Profile   string    // cargo profile: dev, release or a custom one
-	Tools     []string  // of ToolNames
-	Out       string    // where the reports go; default <target>/rbuild/bench
-	Dir       string    // where the workspace is; default the current directory
-	Env       []string  // the tools' environment; default the process's
-	Self      string    // the rbuild executable the rbuild tools run
-	Stdout    io.Writer // the markdown report
-	Progress  io.Writer // one line per build
+	Scenarios string   // edits to measure (TOML); "" for the built-in set
+	Reps      int      // measured rebuilds per scenario and tool
+	Profile   string   // cargo profile: dev, release or a custom one
+	Tools     []string // of ToolNames
+	// Loops are the loops measured: "build" (edit → cargo build / rbuild
+	// build) and "test" (edit → cargo test / rbuild test); nil for both.
+	Loops []string
+	// TestArgs go after `cargo test` / `rbuild test` in the test loop's
+	// runs: package selection, target flags, a filter, `--` and the test
+	// executables' arguments.
+	TestArgs []string
+	Out      string    // where the reports go; default <target>/rbuild/bench
+	Dir      string    // where the workspace is; default the current directory
+	Env      []string  // the tools' environment; default the process's
+	Self     string    // the rbuild executable the rbuild tools run
+	Stdout   io.Writer // the markdown report
+	Progress io.Writer // one line per build
 }
 
 // ErrUsage is wrapped by errors in the options (exit status 2 at the CLI).
@@ -35,6 +42,37 @@ type usageError struct{ err error }
 
 func (e *usageError) Error() string   { return e.err.Error() }
 func (e *usageError) Unwrap() []error { return []error{e.err, ErrUsage} }
+
+// cargoTestArgs are TestArgs up to `--`: those cargo reads itself,
+// which the test builds that are not timed take too.
+func (o *Options) cargoTestArgs() []string {
+	if i := slices.Index(o.TestArgs, "--"); i >= 0 {
+		return o.TestArgs[:i]
+	}
+	return o.TestArgs
+}
+
+// command is what a tool runs for scenario sc: timed, the measured run;
+// else a build that brings the target dir up to date for the next one
+// (for a test scenario, `test --no-run`: the same executables, none run).
+func (o *Options) command(sc scenario, timed bool) (string, []string) {
+	if !sc.isTest() {
+		return "build", o.profileArgs()
+	}
+	if timed {
+		return "test", append(o.profileArgs(), o.TestArgs...)
+	}
+	return "test", append(append([]string{"--no-run"}, o.profileArgs()...), o.cargoTestArgs()...)
+}
+
+// wantLoop says whether the scenario's loop is among those measured.
+func (o *Options) wantLoop(sc scenario) bool {
+	loop := "build"
+	if sc.isTest() {
+		loop = "test"
+	}
+	return len(o.Loops) == 0 || slices.Contains(o.Loops, loop)
+}
 
 func (o *Options) profileArgs() []string {
 	switch o.Profile {
@@ -73,6 +111,11 @@ type benchSample struct {
 func Run(ctx context.Context, opt Options) error {
 	if opt.Reps < 1 {
 		return &usageError{fmt.Errorf("--reps: want at least 1, got %d", opt.Reps)}
+	}
+	for _, l := range opt.Loops {
+		if l != "build" && l != "test" {
+			return &usageError{fmt.Errorf("--loop: unknown loop %q (want build, test or build,test)", l)}
+		}
 	}
 	if opt.Env == nil {
 		opt.Env = os.Environ()
@@ -121,6 +164,13 @@ func Run(ctx context.Context, opt Options) error {
 			return err
 		}
 	}
+	r.scenarios = slices.DeleteFunc(r.scenarios, func(sc scenario) bool { return !opt.wantLoop(sc) })
+	if len(r.scenarios) == 0 {
+		return &usageError{fmt.Errorf("--loop %s: no scenario of that loop", strings.Join(opt.Loops, ","))}
+	}
+	if err := r.warmTests(ctx); err != nil {
+		return err
+	}
 	if err := r.measure(ctx); err != nil {
 		return err
 	}
@@ -144,8 +194,25 @@ func (r *benchRun) say(verb, text string) {
 func (r *benchRun) warm(ctx context.Context) error {
 	for _, t := range r.tools {
 		r.say("Warming", t.Name+" ("+t.targetDir+")")
-		if _, err := t.build(ctx, r.root, r.opt.profileArgs()); err != nil {
+		if _, err := t.run(ctx, r.root, "build", r.opt.profileArgs()); err != nil {
 			return fmt.Errorf("warm-up build: %w", err)
+		}
+	}
+	return nil
+}
+
+// warmTests builds the test executables, when a test scenario is to be
+// measured: the first timed test run must not pay for them.
+func (r *benchRun) warmTests(ctx context.Context) error {
+	i := slices.IndexFunc(r.scenarios, scenario.isTest)
+	if i < 0 {
+		return nil
+	}
+	sub, args := r.opt.command(r.scenarios[i], false)
+	for _, t := range r.tools {
+		r.say("Warming", t.Name+" (test executables)")
+		if _, err := t.run(ctx, r.root, sub, args); err != nil {
+			return fmt.Errorf("warm-up test build: %w", err)
 		}
 	}
 	return nil
@@ -164,7 +231,7 @@ func (r *benchRun) chooseBuiltin(ctx context.Context) error {
 		// No rbuild among the tools: its plan still needs a build to
 		// read the crate's sources from.
 		rb = &benchTool{Name: "rbuild", rbuild: true, targetDir: filepath.Join(r.base, "rbuild"), self: r.self, baseEnv: r.opt.Env}
-		if _, err := rb.build(ctx, r.root, r.opt.profileArgs()); err != nil {
+		if _, err := rb.run(ctx, r.root, "build", r.opt.profileArgs()); err != nil {
 			return fmt.Errorf("build to choose the scenarios: %w", err)
 		}
 	}
@@ -196,14 +263,19 @@ func (r *benchRun) measure(ctx context.Context) error {
 			if err := r.ed.apply(sc.Edit, n); err != nil {
 				return fmt.Errorf("scenario %s: %w", sc.Name, err)
 			}
+			sub, args := r.opt.command(sc, true)
 			for _, t := range r.tools {
-				s, err := t.build(ctx, r.root, r.opt.profileArgs())
+				s, err := t.run(ctx, r.root, sub, args)
 				if err != nil {
 					return fmt.Errorf("scenario %s, rep %d: %w", sc.Name, rep, err)
 				}
 				r.samples = append(r.samples, benchSample{Scenario: sc.Name, Tool: t.Name, Rep: rep, sample: s})
-				r.say("Measured", fmt.Sprintf("%s, %s, rep %d: %.2fs, %d compiled, %d cut off, %d relinked",
-					sc.Name, t.Name, rep, s.Seconds, s.Compiled, s.CutOff, s.Relinked))
+				line := fmt.Sprintf("%s, %s, rep %d: %.2fs, %d compiled, %d cut off, %d relinked",
+					sc.Name, t.Name, rep, s.Seconds, s.Compiled, s.CutOff, s.Relinked)
+				if sc.isTest() {
+					line += fmt.Sprintf(", %d test executables linked, %d run", s.TestsLinked, s.TestsRun)
+				}
+				r.say("Measured", line)
 			}
 			if err := r.ed.revert(); err != nil {
 				return err
@@ -211,8 +283,9 @@ func (r *benchRun) measure(ctx context.Context) error {
 			if sc.Edit.Kind == "noop" {
 				continue
 			}
+			sub, args = r.opt.command(sc, false)
 			for _, t := range r.tools {
-				if _, err := t.build(ctx, r.root, r.opt.profileArgs()); err != nil {
+				if _, err := t.run(ctx, r.root, sub, args); err != nil {
 					return fmt.Errorf("scenario %s, rebuild after the revert: %w", sc.Name, err)
 				}
 			}

@@ -55,7 +55,23 @@ func builtinScenarios(p *cargometa.Plan) (builtinCrate, []scenario, error) {
 	if leaf, ok := leafScenario(p, lib, rel); ok {
 		out = append(out, leaf)
 	}
-	return crate, out, nil
+	return crate, append(out, testLoop(out)...), nil
+}
+
+// testLoop is the test loop's share of the built-in set: the edits that
+// change code (below, in the public interface, in a leaf), each followed
+// by `cargo test` / `rbuild test`, timed to the last test's result.
+func testLoop(build []scenario) []scenario {
+	var out []scenario
+	for _, sc := range build {
+		switch sc.Name {
+		case "private-body", "public-signature", "leaf":
+			sc.Name, sc.Command = "test:"+sc.Name, "test"
+			sc.What = "the " + strings.TrimPrefix(sc.Name, "test:") + " edit, then the tests: `cargo test` / `rbuild test` to the last test's result"
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 // mostDepended returns the lib unit of a path package with the most

@@ -39,7 +39,10 @@ type Summary struct {
 	Compiled int     `json:"compiled"`
 	CutOff   int     `json:"cut_off"`
 	Relinked int     `json:"relinked"`
-	Ratio    float64 `json:"ratio"`
+	// Of a test scenario: test executables linked and run.
+	TestsLinked int     `json:"tests_linked"`
+	TestsRun    int     `json:"tests_run"`
+	Ratio       float64 `json:"ratio"`
 }
 
 func (r *benchRun) report() *Report {
@@ -58,11 +61,12 @@ func (rep *Report) summarize() {
 		var base float64
 		for i, tool := range rep.Tools {
 			var secs []float64
-			var comp, cut, rel []int
+			var comp, cut, rel, tl, tr []int
 			for _, s := range rep.Samples {
 				if s.Scenario == sc.Name && s.Tool == tool {
 					secs = append(secs, s.Seconds)
 					comp, cut, rel = append(comp, s.Compiled), append(cut, s.CutOff), append(rel, s.Relinked)
+					tl, tr = append(tl, s.TestsLinked), append(tr, s.TestsRun)
 				}
 			}
 			if len(secs) == 0 {
@@ -73,7 +77,8 @@ func (rep *Report) summarize() {
 				base = m
 			}
 			sum := Summary{Scenario: sc.Name, Tool: tool, Median: m, Min: slices.Min(secs), Max: slices.Max(secs),
-				Compiled: medianInt(comp), CutOff: medianInt(cut), Relinked: medianInt(rel)}
+				Compiled: medianInt(comp), CutOff: medianInt(cut), Relinked: medianInt(rel),
+				TestsLinked: medianInt(tl), TestsRun: medianInt(tr)}
 			if base > 0 {
 				sum.Ratio = m / base
 			}
@@ -101,6 +106,14 @@ func medianInt(xs []int) int {
 
 func (rep *Report) isCargo(tool string) bool { return strings.HasPrefix(tool, "cargo") }
 
+// hasTests: the report has test-loop rows, and so the test columns.
+func (rep *Report) hasTests() bool { return slices.ContainsFunc(rep.Scenarios, scenario.isTest) }
+
+func (rep *Report) isTest(name string) bool {
+	i := slices.IndexFunc(rep.Scenarios, func(sc scenario) bool { return sc.Name == name })
+	return i >= 0 && rep.Scenarios[i].isTest()
+}
+
 // markdown is the report printed on stdout.
 func (rep *Report) markdown() string {
 	var b strings.Builder
@@ -109,15 +122,26 @@ func (rep *Report) markdown() string {
 		fmt.Fprintf(&b, "Edited crate: **%s** (%s): %d of the build's other %d packages depend on it, more than on any other path package.\n\n",
 			c.Name, c.Root, c.Dependents, c.Packages-1)
 	}
-	fmt.Fprintf(&b, "| scenario | tool | median | min | max | compiled | cut off | relinked | vs %s |\n", rep.Tools[0])
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	tests := rep.hasTests()
+	testCols, testRule := "", ""
+	if tests {
+		testCols, testRule = " test exes linked | test exes run |", "---:|---:|"
+	}
+	fmt.Fprintf(&b, "| scenario | tool | median | min | max | compiled | cut off | relinked |%s vs %s |\n", testCols, rep.Tools[0])
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|" + testRule + "---:|\n")
 	for _, s := range rep.Summary {
 		cut, rel := strconv.Itoa(s.CutOff), strconv.Itoa(s.Relinked)
 		if rep.isCargo(s.Tool) {
 			cut, rel = "–", "–"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", s.Scenario, s.Tool,
-			secs(s.Median), secs(s.Min), secs(s.Max), s.Compiled, cut, rel, ratio(s.Ratio))
+		testVals := ""
+		if tests && rep.isTest(s.Scenario) {
+			testVals = fmt.Sprintf(" %d | %d |", s.TestsLinked, s.TestsRun)
+		} else if tests {
+			testVals = " – | – |"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s | %s |%s %s |\n", s.Scenario, s.Tool,
+			secs(s.Median), secs(s.Min), secs(s.Max), s.Compiled, cut, rel, testVals, ratio(s.Ratio))
 	}
 	b.WriteString("\nScenarios:\n")
 	for _, sc := range rep.Scenarios {
@@ -125,6 +149,11 @@ func (rep *Report) markdown() string {
 	}
 	b.WriteString("\ncompiled: units rustc compiled (cargo: its non-fresh compiler artifacts; rbuild: its build record), " +
 		"cut off: compiles skipped because their dependencies' interface did not change, relinked: executables only re-linked.\n")
+	if tests {
+		b.WriteString("\ntest:* rows time the whole `cargo test` / `rbuild test` after the edit, to the last test's result. " +
+			"test exes linked: test executables written (cargo: compiled and linked; rbuild: linked or relinked); " +
+			"test exes run: the \"Running\" lines (doctests not counted).\n")
+	}
 	return b.String()
 }
 
@@ -157,10 +186,11 @@ func (rep *Report) write(dir string) error {
 	}
 	var c bytes.Buffer
 	w := csv.NewWriter(&c)
-	w.Write([]string{"scenario", "tool", "rep", "seconds", "compiled", "cut_off", "relinked"})
+	w.Write([]string{"scenario", "tool", "rep", "seconds", "compiled", "cut_off", "relinked", "tests_linked", "tests_run"})
 	for _, s := range rep.Samples {
 		w.Write([]string{s.Scenario, s.Tool, strconv.Itoa(s.Rep), strconv.FormatFloat(s.Seconds, 'f', 4, 64),
-			strconv.Itoa(s.Compiled), strconv.Itoa(s.CutOff), strconv.Itoa(s.Relinked)})
+			strconv.Itoa(s.Compiled), strconv.Itoa(s.CutOff), strconv.Itoa(s.Relinked),
+			strconv.Itoa(s.TestsLinked), strconv.Itoa(s.TestsRun)})
 	}
 	w.Flush()
 	for name, data := range map[string][]byte{"bench.md": []byte(rep.markdown()), "bench.json": append(js, '\n'),

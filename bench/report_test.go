@@ -73,7 +73,7 @@ func TestBenchReportFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(readFile(t, filepath.Join(dir, "bench.csv"))))).ReadAll()
-	if err != nil || len(rows) != 1+12 || strings.Join(rows[0], ",") != "scenario,tool,rep,seconds,compiled,cut_off,relinked" {
+	if err != nil || len(rows) != 1+12 || strings.Join(rows[0], ",") != "scenario,tool,rep,seconds,compiled,cut_off,relinked,tests_linked,tests_run" {
 		t.Errorf("bench.csv: %v %v", err, rows)
 	}
 	var back Report
@@ -107,4 +107,65 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestBenchReportTestLoop: a report with test-loop rows has the test
+// columns, filled for test rows only, and says what they count.
+func TestBenchReportTestLoop(t *testing.T) {
+	rep := fixedReport()
+	rep.Scenarios = append(rep.Scenarios, scenario{Name: "test:private-body", What: "the private-body edit, then the tests", Command: "test"})
+	for rep1 := 1; rep1 <= 3; rep1++ {
+		rep.Samples = append(rep.Samples,
+			benchSample{Scenario: "test:private-body", Tool: "cargo", Rep: rep1,
+				sample: sample{Seconds: 12 + float64(rep1), Compiled: 21, TestsLinked: 6, TestsRun: 6}},
+			benchSample{Scenario: "test:private-body", Tool: "rbuild", Rep: rep1,
+				sample: sample{Seconds: 3 + float64(rep1), Compiled: 2, CutOff: 14, Relinked: 7, TestsLinked: 5, TestsRun: 6}})
+	}
+	rep.summarize()
+	s := rep.Summary[len(rep.Summary)-1]
+	if s.Scenario != "test:private-body" || s.Tool != "rbuild" || s.TestsLinked != 5 || s.TestsRun != 6 || math.Abs(s.Ratio-5.0/14) > 1e-9 {
+		t.Errorf("summary of test:private-body/rbuild: %+v", s)
+	}
+	golden(t, "report-tests.md.golden", rep.markdown())
+}
+
+func TestTestsRun(t *testing.T) {
+	stderr := "   Compiling x v0.1.0\n     Running `rustc --crate-name x`\n" +
+		"     Running unittests src/lib.rs (target/debug/deps/x-1)\n" +
+		"     Running tests/it.rs (target/debug/deps/it-2)\n   Doc-tests x\n"
+	if n := testsRun([]byte(stderr)); n != 2 {
+		t.Errorf("testsRun = %d, want 2", n)
+	}
+}
+
+func TestCargoCompiledCountsTests(t *testing.T) {
+	out := `{"reason":"compiler-artifact","fresh":false,"profile":{"test":false},"executable":null}
+running 1 test
+{"reason":"compiler-artifact","fresh":false,"profile":{"test":true},"executable":"/t/x-1"}
+{"reason":"compiler-artifact","fresh":true,"profile":{"test":true},"executable":"/t/y-1"}
+{"reason":"compiler-artifact","fresh":false,"profile":{"test":false},"executable":"/t/bin"}
+`
+	if c, tests := cargoCompiled([]byte(out)); c != 3 || tests != 1 {
+		t.Errorf("cargoCompiled = %d compiled, %d tests; want 3, 1", c, tests)
+	}
+}
+
+// TestTestLoopCommands: the timed test run takes every test argument;
+// the build after the revert only cargo's, with --no-run.
+func TestTestLoopCommands(t *testing.T) {
+	o := &Options{Profile: "release", TestArgs: []string{"--workspace", "--exclude", "memchr", "--", "--skip", "slow"}}
+	sc := scenario{Name: "test:leaf", Command: "test"}
+	if sub, args := o.command(sc, true); sub != "test" || strings.Join(args, " ") != "--release --workspace --exclude memchr -- --skip slow" {
+		t.Errorf("timed: %s %v", sub, args)
+	}
+	if sub, args := o.command(sc, false); sub != "test" || strings.Join(args, " ") != "--no-run --release --workspace --exclude memchr" {
+		t.Errorf("untimed: %s %v", sub, args)
+	}
+	if sub, args := o.command(scenario{Name: "leaf"}, true); sub != "build" || strings.Join(args, " ") != "--release" {
+		t.Errorf("build: %s %v", sub, args)
+	}
+	o.Loops = []string{"test"}
+	if o.wantLoop(scenario{Name: "leaf"}) || !o.wantLoop(sc) {
+		t.Errorf("--loop test: wantLoop wrong")
+	}
 }

@@ -25,7 +25,13 @@ type scenario struct {
 	// `helper` in src/x.rs:12: private, not generic: not in the interface".
 	What string   `json:"what"`
 	Edit fileEdit `json:"edit"`
+	// Command is what each tool runs after the edit: "build" (also "")
+	// or "test", timed to the end of the last test.
+	Command string `json:"command,omitempty"`
 }
+
+// isTest: the scenario times the test loop, `cargo test` / `rbuild test`.
+func (s scenario) isTest() bool { return s.Command == "test" }
 
 // edit is a reversible change of one file. Kind is one of noop, touch,
 // append-comment, append (Text at the end), insert-after (Line after the first line matching
@@ -55,6 +61,7 @@ type scenarioFile struct {
 		With          string
 		AppendComment bool `toml:"append_comment"`
 		Touch         bool
+		Command       string
 	}
 }
 
@@ -67,7 +74,7 @@ func readScenarios(path, root string) ([]scenario, error) {
 		return nil, fmt.Errorf("scenario file %s: %w", path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("scenario file %s: unknown key %q (want name, description, file, insert_after, line, replace, with, append_comment, touch)", path, und[0].String())
+		return nil, fmt.Errorf("scenario file %s: unknown key %q (want name, description, file, insert_after, line, replace, with, append_comment, touch, command)", path, und[0].String())
 	}
 	if len(f.Scenario) == 0 {
 		return nil, fmt.Errorf("scenario file %s: no [[scenario]] tables", path)
@@ -117,6 +124,11 @@ func readScenarios(path, root string) ([]scenario, error) {
 		case len(kinds) == 1 && s.File == "":
 			return nil, fmt.Errorf("%s: %s needs a file", where, kinds[0])
 		}
+		switch s.Command {
+		case "", "build", "test":
+		default:
+			return nil, fmt.Errorf("%s: command %q: want \"build\" or \"test\"", where, s.Command)
+		}
 		if err := e.check(root); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -124,7 +136,7 @@ func readScenarios(path, root string) ([]scenario, error) {
 		if what == "" {
 			what = e.describe()
 		}
-		out = append(out, scenario{Name: s.Name, What: what, Edit: e})
+		out = append(out, scenario{Name: s.Name, What: what, Edit: e, Command: s.Command})
 	}
 	return out, nil
 }

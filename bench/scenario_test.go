@@ -34,6 +34,7 @@ append_comment = true
 name = "touch"
 file = "src/lib.rs"
 touch = true
+command = "test"
 
 [[scenario]]
 name = "noop"
@@ -50,6 +51,9 @@ name = "noop"
 	}
 	if want := "body:insert-after rename:replace comment:append-comment touch:touch noop:noop"; strings.Join(kinds, " ") != want {
 		t.Errorf("got %s, want %s", strings.Join(kinds, " "), want)
+	}
+	if got[3].Command != "test" || got[3].isTest() == got[0].isTest() {
+		t.Errorf("command: %q, %q", got[3].Command, got[0].Command)
 	}
 	if got[1].What != "rename the helper" || !strings.Contains(got[0].What, "src/lib.rs") {
 		t.Errorf("descriptions: %q, %q", got[0].What, got[1].What)
@@ -70,6 +74,7 @@ name = "noop"
 		{"bad regex", "[[scenario]]\nname = \"a\"\nfile = \"src/lib.rs\"\ninsert_after = '('\nline = \"x\"", "insert_after: error parsing regexp"},
 		{"no line", "[[scenario]]\nname = \"a\"\nfile = \"src/lib.rs\"\ninsert_after = 'fn'", "insert_after needs the line"},
 		{"stray with", "[[scenario]]\nname = \"a\"\nfile = \"src/lib.rs\"\ntouch = true\nwith = \"x\"", "with is only for replace"},
+		{"bad command", "[[scenario]]\nname = \"a\"\nfile = \"src/lib.rs\"\ntouch = true\ncommand = \"run\"", `command "run": want "build" or "test"`},
 		{"replace absent", "[[scenario]]\nname = \"a\"\nfile = \"src/lib.rs\"\nreplace = \"nothere\"", `replace: "nothere" is not in src/lib.rs`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

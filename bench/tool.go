@@ -62,12 +62,18 @@ func parseTools(list []string, base, self string, env []string) ([]*benchTool, e
 	return out, nil
 }
 
-// sample is one timed build: its wall time and what it rebuilt.
+// sample is one timed build or test run: its wall time and what it
+// rebuilt. The test counts are for test runs only.
 type sample struct {
 	Seconds  float64 `json:"seconds"`
 	Compiled int     `json:"compiled"`
 	CutOff   int     `json:"cut_off"`
 	Relinked int     `json:"relinked"`
+	// TestsLinked: test executables written (cargo: compiled and linked;
+	// rbuild: linked or relinked); TestsRun: test executables run, the
+	// "Running" lines (doctests are not counted).
+	TestsLinked int `json:"tests_linked"`
+	TestsRun    int `json:"tests_run"`
 }
 
 func (t *benchTool) env() []string {
@@ -78,15 +84,16 @@ func (t *benchTool) env() []string {
 	return env
 }
 
-// build runs one build in root and measures it. cargo's units compiled
-// are its compiler artifacts that were not fresh; rbuild's come from the
-// counts its build records.
-func (t *benchTool) build(ctx context.Context, root string, profileArgs []string) (sample, error) {
+// run runs `cargo SUB ARGS` or `rbuild SUB ARGS` (SUB is build or test)
+// in root and measures it to its end: for test, the last test's result.
+// cargo's units compiled are its compiler artifacts that were not fresh;
+// rbuild's come from the counts its build records.
+func (t *benchTool) run(ctx context.Context, root, sub string, args []string) (sample, error) {
 	var cmd *exec.Cmd
 	if t.rbuild {
-		cmd = exec.CommandContext(ctx, t.self, append([]string{"build", "--color", "never"}, profileArgs...)...)
+		cmd = exec.CommandContext(ctx, t.self, append([]string{sub, "--color", "never"}, args...)...)
 	} else {
-		cmd = exec.CommandContext(ctx, "cargo", append([]string{"build", "--message-format=json-render-diagnostics"}, profileArgs...)...)
+		cmd = exec.CommandContext(ctx, "cargo", append([]string{sub, "--message-format=json-render-diagnostics"}, args...)...)
 	}
 	cmd.Dir, cmd.Env = root, t.env()
 	var stdout, stderr bytes.Buffer
@@ -98,32 +105,54 @@ func (t *benchTool) build(ctx context.Context, root string, profileArgs []string
 		if ctx.Err() != nil {
 			return s, ctx.Err()
 		}
-		return s, fmt.Errorf("%s build failed (%v):\n%s", t.Name, err, lastLines(stderr.String(), 20))
+		return s, fmt.Errorf("%s %s failed (%v):\n%s", t.Name, sub, err, lastLines(stderr.String(), 20))
 	}
+	s.TestsRun = testsRun(stderr.Bytes())
 	if t.rbuild {
 		c, err := build.ReadCounts(t.targetDir, start)
 		if err != nil {
-			return s, fmt.Errorf("%s build: %w", t.Name, err)
+			return s, fmt.Errorf("%s %s: %w", t.Name, sub, err)
 		}
-		s.Compiled, s.CutOff, s.Relinked = c.Compiled, c.CutOff, c.Relinked
+		s.Compiled, s.CutOff, s.Relinked, s.TestsLinked = c.Compiled, c.CutOff, c.Relinked, c.TestsLinked
 		return s, nil
 	}
-	s.Compiled = cargoCompiled(stdout.Bytes())
+	s.Compiled, s.TestsLinked = cargoCompiled(stdout.Bytes())
 	return s, nil
 }
 
 // cargoCompiled counts the compiler-artifact messages with "fresh": false
-// in cargo's JSON messages.
-func cargoCompiled(stdout []byte) int {
-	n := 0
+// in cargo's JSON messages, and among them the test executables. A test
+// run's stdout also holds the tests' own output, which is no JSON.
+func cargoCompiled(stdout []byte) (compiled, tests int) {
 	sc := bufio.NewScanner(bytes.NewReader(stdout))
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
 	for sc.Scan() {
 		var m struct {
-			Reason string `json:"reason"`
-			Fresh  *bool  `json:"fresh"`
+			Reason  string `json:"reason"`
+			Fresh   *bool  `json:"fresh"`
+			Profile struct {
+				Test bool `json:"test"`
+			} `json:"profile"`
+			Executable *string `json:"executable"`
 		}
 		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Reason == "compiler-artifact" && m.Fresh != nil && !*m.Fresh {
+			compiled++
+			if m.Profile.Test && m.Executable != nil {
+				tests++
+			}
+		}
+	}
+	return compiled, tests
+}
+
+// testsRun counts the test executables a test run ran: cargo's and
+// rbuild's "     Running unittests src/lib.rs (…)" lines. A command line
+// shown with -v ("Running `rustc …`") is no test.
+func testsRun(stderr []byte) int {
+	n := 0
+	for _, line := range strings.Split(string(stderr), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimLeft(line, " "), "Running ")
+		if ok && !strings.HasPrefix(rest, "`") {
 			n++
 		}
 	}

@@ -52,6 +52,11 @@ type Counts struct {
 	Scripts  int `json:"build_scripts_run"`
 	Restored int `json:"restored"`
 	Remote   int `json:"restored_remote"`
+
+	// TestsLinked counts the links of test executables that ran (linked
+	// or relinked), which `rbuild bench` shows beside the test
+	// executables cargo rebuilt.
+	TestsLinked int `json:"tests_linked"`
 }
 
 // Build runs sel's part of the graph: each action whose inputs changed,

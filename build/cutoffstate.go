@@ -101,6 +101,9 @@ func (st *cutoffState) finish(a *graph.Action, compile graph.ActionID, restored 
 	u, isUnit := unitStep(a)
 	switch {
 	case a.Kind == graph.Link:
+		if isUnit && u.TestMode {
+			st.counts.TestsLinked++
+		}
 		if !st.ran[compile] {
 			st.counts.Relinked++
 			return executor.Relinked

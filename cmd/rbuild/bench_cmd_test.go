@@ -14,15 +14,17 @@ import (
 )
 
 // TestBenchDebian runs `rbuild bench --reps 1` with the built-in
-// scenarios on the Debian-crates workspace and checks the report's
-// structure and that its counts are plausible (never its times).
+// scenarios on the Debian-crates workspace, both loops, and checks the
+// report's structure and that its counts are plausible (never its times).
+// The test loop leaves memchr's own tests out: its exhaustive suite runs
+// for minutes in a debug build, whoever builds it.
 func TestBenchDebian(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bench: minutes")
 	}
 	dir := debianWorkspace(t)
 	out := filepath.Join(t.TempDir(), "report")
-	r := mustRbuild(t, dir, nil, "bench", "--reps", "1", "--out", out)
+	r := mustRbuild(t, dir, nil, "bench", "--reps", "1", "--out", out, "--test-args", "--workspace --exclude memchr")
 	var rep bench.Report
 	if err := json.Unmarshal(readFile(t, filepath.Join(out, "bench.json")), &rep); err != nil {
 		t.Fatal(err)
@@ -31,14 +33,14 @@ func TestBenchDebian(t *testing.T) {
 	for _, s := range rep.Scenarios {
 		names = append(names, s.Name)
 	}
-	if want := "noop touch comment private-body public-signature leaf"; strings.Join(names, " ") != want {
+	if want := "noop touch comment private-body public-signature leaf test:private-body test:public-signature test:leaf"; strings.Join(names, " ") != want {
 		t.Fatalf("scenarios %v, want %s", names, want)
 	}
 	if rep.Crate == nil || rep.Crate.Dependents < 5 {
 		t.Fatalf("edited crate %+v: want a path package with many dependents", rep.Crate)
 	}
-	if len(rep.Samples) != 12 || len(rep.Summary) != 12 {
-		t.Fatalf("%d samples, %d summary rows; want 12 each", len(rep.Samples), len(rep.Summary))
+	if len(rep.Samples) != 18 || len(rep.Summary) != 18 {
+		t.Fatalf("%d samples, %d summary rows; want 18 each", len(rep.Samples), len(rep.Summary))
 	}
 	get := func(sc, tool string) bench.Summary {
 		i := slices.IndexFunc(rep.Summary, func(s bench.Summary) bool { return s.Scenario == sc && s.Tool == tool })
@@ -70,6 +72,15 @@ func TestBenchDebian(t *testing.T) {
 	check("comment: rbuild compiles the crate and cuts off", cb.Compiled == 1 && cb.CutOff >= 1)
 	check("public-signature: rbuild recompiles dependents", get("public-signature", "rbuild").Compiled > 1)
 	check("leaf: one unit each", get("leaf", "cargo").Compiled == 1 && get("leaf", "rbuild").Compiled == 1)
+	tb, tc := get("test:private-body", "rbuild"), get("test:private-body", "cargo")
+	check("test:private-body: rbuild compiles memchr, cuts off, relinks test executables", tb.Compiled >= 1 && tb.CutOff >= 1 && tb.TestsLinked >= 1)
+	check("test:private-body: cargo recompiles every dependent", tc.Compiled >= rep.Crate.Dependents && tc.TestsLinked >= 1)
+	for _, sc := range []string{"test:private-body", "test:public-signature", "test:leaf"} {
+		b, c := get(sc, "rbuild"), get(sc, "cargo")
+		check(sc+": rbuild runs every test executable cargo runs", b.TestsRun >= 1 && b.TestsRun == c.TestsRun)
+	}
+	check("build rows count no tests", get("private-body", "rbuild").TestsRun == 0)
+	check("the markdown has the test columns", strings.Contains(r.stdout, "| test exes linked | test exes run |"))
 	check("the report names the private fn", strings.Contains(r.stdout, "**private-body**: a statement added to fn `"))
 	for _, f := range []string{"bench.md", "bench.csv", "bench.svg"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
@@ -97,6 +108,7 @@ func TestBenchBadInput(t *testing.T) {
 	}{
 		{[]string{"--reps", "0"}, 2, "--reps: want at least 1"},
 		{[]string{"--tools", "cargo,make"}, 2, `unknown tool "make"`},
+		{[]string{"--loop", "deploy"}, 2, `--loop: unknown loop "deploy"`},
 		{[]string{"--frobnicate"}, 2, "flag provided but not defined"},
 		{[]string{"--scenarios", "nope.toml"}, 101, "scenario file nope.toml"},
 	} {

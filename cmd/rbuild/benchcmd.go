@@ -19,6 +19,8 @@ type benchOptions struct {
 	reps      int
 	profile   string
 	tools     string
+	loops     string // build, test or build,test
+	testArgs  string // after cargo test / rbuild test, split on white space
 	out       string
 	scale     string // sizes for the scale benchmark
 	jobs      int
@@ -33,6 +35,8 @@ func parseBenchArgs(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.reps, "reps", 5, "measured rebuilds per scenario and tool")
 	fs.StringVar(&o.profile, "profile", "dev", "cargo profile: dev, release or a custom one")
 	fs.StringVar(&o.tools, "tools", "cargo,rbuild", "tools to compare: "+strings.Join(bench.ToolNames, ", "))
+	fs.StringVar(&o.loops, "loop", "build,test", "loops to measure: edit → build, edit → test, or both")
+	fs.StringVar(&o.testArgs, "test-args", "", "arguments after cargo test / rbuild test in the test loop (e.g. '--workspace --exclude memchr -- --skip slow')")
 	fs.StringVar(&o.out, "out", "", "where the CSV, JSON, SVG and markdown reports go (default <target>/rbuild/bench)")
 	fs.StringVar(&o.scale, "scale", "", "instead: rbuild vs ninja on random DAGs of these numbers of actions (e.g. 1000,10000,100000)")
 	fs.IntVar(&o.jobs, "j", 2, "(--scale) -j of both tools")
@@ -62,18 +66,24 @@ func benchCommand(ctx context.Context, args []string) error {
 	if o.scale != "" {
 		return scaleCommand(ctx, o, self)
 	}
-	var tools []string
-	for _, t := range strings.Split(o.tools, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tools = append(tools, t)
-		}
-	}
-	err = bench.Run(ctx, bench.Options{Scenarios: o.scenarios, Reps: o.reps, Profile: o.profile, Tools: tools, Out: o.out,
+	err = bench.Run(ctx, bench.Options{Scenarios: o.scenarios, Reps: o.reps, Profile: o.profile, Tools: commaList(o.tools),
+		Loops: commaList(o.loops), TestArgs: strings.Fields(o.testArgs), Out: o.out,
 		Self: self, Stdout: os.Stdout, Progress: os.Stderr})
 	if errors.Is(err, bench.ErrUsage) {
 		return &usageError{err}
 	}
 	return err
+}
+
+// commaList splits a flag's comma-separated list, dropping empty items.
+func commaList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // scaleCommand is `rbuild bench --scale N,N,…`.
