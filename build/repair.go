@@ -65,6 +65,13 @@ func (st *cutoffState) settle(a graph.ActionID, run bool) *executor.Later {
 	return nil
 }
 
+// inFlux is inFluxLocked for a decision that found an input missing.
+func (st *cutoffState) inFlux(a *graph.Action) *executor.Later {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.inFluxLocked(a)
+}
+
 // inFluxLocked tells a skip of a to wait when a producer of its inputs is
 // being repaired (After) or has been asked to be (Rerun, which starts it if
 // nothing has yet): either way its files are about to change.

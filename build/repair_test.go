@@ -97,3 +97,18 @@ func TestSkipWaitsForRepairInFlux(t *testing.T) {
 		t.Fatalf("got %+v, want After [y], Rerun [x]", l)
 	}
 }
+
+// An input found missing while a repair of its producer is under way (the
+// repair removed the stale rlib; rustc has not written the new one yet)
+// is in flux: the decision waits for the repair instead of failing.
+func TestMissingInputWaitsForRepair(t *testing.T) {
+	w, id := repairChain(t)
+	c := w.g.Actions[id["c"]]
+	if l := w.cut.inFlux(c); l != nil {
+		t.Fatalf("nothing in flux, got %+v: a missing input must be an error", l)
+	}
+	w.cut.repairing[id["x"]] = true
+	if l := w.cut.inFlux(c); l == nil || !slices.Equal(names(id, l.After), []string{"x"}) {
+		t.Fatalf("got %+v, want After [x]", l)
+	}
+}

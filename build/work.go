@@ -110,6 +110,14 @@ func (w *work) Prepare(ctx context.Context, a *graph.Action) (*executor.Cmd, err
 			return nil, err
 		}
 		if st.Size < 0 {
+			// A repair that began after the check above removes the
+			// stale rlib before rustc writes the new one (prepareDirs):
+			// the input is in flux, not missing. Seen in the Debian
+			// workspace's edit → test loop: wscommon's lib test was
+			// decided while another compile's repair of aho-corasick began.
+			if l := w.cut.inFlux(a); l != nil {
+				return nil, l
+			}
 			return nil, fmt.Errorf("%s: input %s is missing", actionLabel(a), st.Path)
 		}
 		deps = append(deps, st)
