@@ -29,6 +29,7 @@ func TestHermeticRustcOpens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("traces two full builds of the Debian-crates workspace")
 	}
+	t.Parallel()
 	if _, err := exec.LookPath("strace"); err != nil {
 		if os.Getenv("RBUILD_REQUIRE_DEBIAN") != "" {
 			t.Fatal("strace missing: run scripts/install-test-deps.sh (make test does)")
@@ -118,14 +119,17 @@ func traceHermeticity(t *testing.T, sharedDeps bool) *hermeticity {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The plan of the build just made, as view_test.go gets it; cargo reads
-	// the workspace's .cargo/config.toml from the current directory.
-	t.Chdir(dir)
+	// The plan of the build just made, as view_test.go gets it, opened in
+	// dir (cargo reads the workspace's .cargo/config.toml from there)
+	// without changing the test's working directory, so that the test can
+	// run in parallel with others.
 	o, err := parseArgs([]string{"build"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := build.Open(context.Background(), o.buildOptions(nil))
+	opt := o.buildOptions(nil)
+	opt.Dir = dir
+	s, err := build.Open(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
