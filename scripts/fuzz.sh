@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs Go's native fuzzing on every parser of outside data, one target at a
-# time: `make fuzz` (FUZZTIME, default 5m each) and `make test`'s smoke (3s
-# each) both come here, so the list below is the only list of targets.
+# Runs Go's native fuzzing on every parser of outside data: `make fuzz`
+# (FUZZTIME, default 5m each) and `make test`'s smoke (3s each) both come
+# here, so the list below is the only list of targets.
 #
 #   scripts/fuzz.sh [TIME] [PATTERN]   fuzz each target (matching PATTERN) for TIME
 #   scripts/fuzz.sh -list              print "package target" per line
 #
-# Each target runs with -parallel 1 (FUZZPARALLEL to change), and spends at
+# Each target runs with -parallel 1 (FUZZPARALLEL to change), as many
+# targets at once as the machine has CPUs (FUZZJOBS to change; each
+# target's output is printed whole when it ends), and spends at
 # most 200 runs minimizing each new input (FUZZMINIMIZE; Go's default, 60s
 # each, leaves the targets with large inputs, a query or a build plan, no
 # time to fuzz in a short run). A target
@@ -54,23 +56,57 @@ fi
 time=${1:-5m}
 pattern=${2:-}
 go=${GO:-go}
+jobs=${FUZZJOBS:-$(nproc 2>/dev/null || echo 1)}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# fuzz_one runs target number $1 and leaves its output, time and exit code
+# in $work/$1.{out,secs,rc}.
+fuzz_one() {
+  local i=$1 pkg name start
+  read -r pkg name <<<"${targets[$i]}"
+  start=$SECONDS
+  {
+    echo "== $name ($pkg, $time)"
+    $go test -run '^$' -fuzz "^$name\$" -fuzztime "$time" -parallel "${FUZZPARALLEL:-1}" -fuzzminimizetime "${FUZZMINIMIZE:-200x}" "$pkg" 2>&1
+    echo "rc=$?" >"$work/$i.rc"
+  } >"$work/$i.out"
+  echo $((SECONDS - start)) >"$work/$i.secs"
+}
+
 failed=()
 summary=()
-for t in "${targets[@]}"; do
-  read -r pkg name <<<"$t"
+picked=()
+shown=0
+# show prints, in the list's order, the targets that have ended since.
+show() {
+  local i pkg name rc execs
+  while [ "$shown" -lt "${#picked[@]}" ] && [ -f "$work/${picked[$shown]}.secs" ]; do
+    i=${picked[$shown]}
+    read -r pkg name <<<"${targets[$i]}"
+    grep -v '^fuzz: elapsed' "$work/$i.out"
+    rc=$(sed -n 's/^rc=//p' "$work/$i.rc" 2>/dev/null)
+    execs=$(grep -o 'execs: [0-9]*' "$work/$i.out" | tail -1 | cut -d' ' -f2)
+    summary+=("$(printf '%-28s %-12s %6ss %12s  %s' "$name" "$pkg" "$(cat "$work/$i.secs")" "${execs:-0}" "$([ "$rc" = 0 ] && echo ok || echo FAIL)")")
+    [ "$rc" = 0 ] || failed+=("$name")
+    shown=$((shown + 1))
+  done
+}
+
+for i in "${!targets[@]}"; do
+  read -r pkg name <<<"${targets[$i]}"
   if [ -n "$pattern" ] && ! [[ $name =~ $pattern ]]; then
     continue
   fi
-  echo "== $name ($pkg, $time)"
-  out=$(mktemp)
-  start=$SECONDS
-  $go test -run '^$' -fuzz "^$name\$" -fuzztime "$time" -parallel "${FUZZPARALLEL:-1}" -fuzzminimizetime "${FUZZMINIMIZE:-200x}" "$pkg" 2>&1 | tee "$out" | grep -v '^fuzz: elapsed' || true
-  rc=${PIPESTATUS[0]}
-  execs=$(grep -o 'execs: [0-9]*' "$out" | tail -1 | cut -d' ' -f2)
-  summary+=("$(printf '%-28s %-12s %6ss %12s  %s' "$name" "$pkg" $((SECONDS - start)) "${execs:-0}" "$([ "$rc" = 0 ] && echo ok || echo FAIL)")")
-  [ "$rc" = 0 ] || failed+=("$name")
-  rm -f "$out"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n
+    show
+  done
+  picked+=("$i")
+  fuzz_one "$i" &
 done
+wait
+show
 echo
 printf '%-28s %-12s %7s %12s  %s\n' target package time execs result
 printf '%s\n' "${summary[@]}"
