@@ -1,6 +1,7 @@
 package build
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +34,7 @@ func (s *Session) query() (*cargometa.Query, error) {
 	if dir := userCacheDir(s.opt.getenv); dir != "" {
 		userCache = filepath.Join(dir, "query", name)
 	}
+	var stale *cargometa.Query
 	for _, f := range []string{cache, userCache} {
 		if f == "" {
 			continue
@@ -41,13 +43,19 @@ func (s *Session) query() (*cargometa.Query, error) {
 		if err != nil {
 			continue
 		}
-		if q, err := cargometa.DecodeQuery(data); err == nil && q.EnvKey == envKey && !anyChanged(q.Stamps) {
+		q, err := cargometa.DecodeQuery(data)
+		if err != nil || q.EnvKey != envKey {
+			continue
+		}
+		if !anyChanged(q.Stamps) {
 			if f != cache {
 				atomicfile.Write(cache, data, 0o644)
 			}
 			return q, nil
 		}
+		stale = cmp.Or(stale, q)
 	}
+	req.SeenBefore = seenBefore(stale)
 	q, err := cargometa.RunQuery(req, s.cfg)
 	if err != nil {
 		return nil, err
@@ -85,6 +93,24 @@ func pruneOldest(dir string, keep int) {
 	for _, f := range files[min(keep, len(files)):] {
 		os.Remove(f.path)
 	}
+}
+
+// seenBefore looks, before cargo runs, at the paths a stale answer
+// stamped by presence: a crate root just saved by rename is no reason to
+// distrust the new answer's stamp of it.
+func seenBefore(stale *cargometa.Query) map[string]cutoff.EntryID {
+	if stale == nil {
+		return nil
+	}
+	seen := map[string]cutoff.EntryID{}
+	for _, st := range stale.Stamps {
+		if st.Presence && st.Size >= 0 {
+			if id, ok := cutoff.StatEntry(st.Path); ok {
+				seen[st.Path] = id
+			}
+		}
+	}
+	return seen
 }
 
 func anyChanged(stamps []cutoff.Stamp) bool {

@@ -29,6 +29,10 @@ type Request struct {
 	// ReadFrom is when the caller began reading what the query depends
 	// on (its config files, say); zero means when RunQuery starts.
 	ReadFrom time.Time
+	// SeenBefore holds what paths named before cargo ran (the presence
+	// stamps of a cached answer gone stale): one still the same after
+	// it answered was there when cargo looked (cutoff.MarkRacyPresence).
+	SeenBefore map[string]cutoff.EntryID
 }
 
 // Query is everything cargo and rustc told us, cached between runs so that a
@@ -134,7 +138,7 @@ func RunQuery(req *Request, cfg *Config) (*Query, error) {
 	// Stamped after cargo answered: a file saved while it ran may hold
 	// what cargo never read. Such stamps ask cargo again next time.
 	for i := range q.Stamps {
-		q.Stamps[i].MarkRacy(started)
+		q.Stamps[i].MarkRacyPresence(started, req.SeenBefore)
 	}
 	q.EnvKey = EnvKey(req)
 	return q, nil

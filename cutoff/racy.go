@@ -49,3 +49,29 @@ func (s *Stamp) MarkRacy(readStart time.Time) {
 	}
 	s.Hash, s.Mtime = Poisoned, 0
 }
+
+// EntryID identifies what a path names: its inode and when that inode
+// last changed. Equal IDs taken before and after a read mean the path
+// was there throughout, untouched: an entry replaced or recreated in
+// between has another inode or a later ctime.
+type EntryID struct {
+	Dev, Ino uint64
+	Ctime    int64 // ns
+}
+
+// MarkRacyPresence is MarkRacy for a presence stamp whose path may have
+// been seen before the read began (before, by path): a path there then,
+// untouched since, was there when the reader looked, however recently it
+// was saved. That spares the save just before a build (an editor's or
+// rbuild bench's write-and-rename of a crate root) from asking cargo
+// again, only for cargo to see that same file present.
+func (s *Stamp) MarkRacyPresence(readStart time.Time, before map[string]EntryID) {
+	if s.Presence && s.Size >= 0 {
+		if id, ok := before[s.Path]; ok {
+			if now, ok := StatEntry(s.Path); ok && now == id {
+				return
+			}
+		}
+	}
+	s.MarkRacy(readStart)
+}

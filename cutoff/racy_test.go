@@ -61,3 +61,53 @@ func TestMarkRacy(t *testing.T) {
 		}
 	}
 }
+
+// A presence stamp of a file saved (written and renamed into place) just
+// before the read began is kept when the file was seen there before the
+// read and is untouched since; one replaced, or created, during the read
+// is poisoned as MarkRacy would.
+func TestMarkRacyPresence(t *testing.T) {
+	dir := t.TempDir()
+	saved, replaced, created := filepath.Join(dir, "saved.rs"), filepath.Join(dir, "replaced.rs"), filepath.Join(dir, "created.rs")
+	save := func(path string) {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte("fn main() {}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(saved)
+	save(replaced)
+	before := map[string]EntryID{}
+	for _, p := range []string{saved, replaced} {
+		id, ok := StatEntry(p)
+		if !ok {
+			t.Skip("no inode identity on this platform")
+		}
+		before[p] = id
+	}
+	start := time.Now()
+	save(replaced) // during the read: another inode
+	save(created)
+	for _, c := range []struct {
+		path    string
+		changed bool
+	}{{saved, false}, {replaced, true}, {created, true}} {
+		s, err := PresenceStamp(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.MarkRacyPresence(start, before)
+		if got := s.Changed(); got != c.changed {
+			t.Errorf("%s: Changed after MarkRacyPresence = %v, want %v", filepath.Base(c.path), got, c.changed)
+		}
+	}
+	// Without a look before the read, a recent save is racy.
+	s, _ := PresenceStamp(saved)
+	s.MarkRacyPresence(start.Add(-time.Second), nil)
+	if !s.Changed() {
+		t.Error("a presence stamp of a file saved within the window was kept without a look before the read")
+	}
+}

@@ -120,4 +120,28 @@ func TestQueryCacheAsksCargoOnlyWhenItsAnswerCanChange(t *testing.T) {
 			}
 		}
 	}
+
+	// A crate root saved by rename (as editors and rbuild bench do) just
+	// before a build that asks cargo for another reason was there when
+	// cargo looked: the next build must not ask again for it.
+	appendTo("app/Cargo.toml", "quiet = []\n")
+	time.Sleep(cutoff.FineRacyWindow) // the manifest is not what is racy here
+	tmp := filepath.Join(ws, "app", "src", ".main.rs.swp")
+	if err := os.WriteFile(tmp, []byte(main("RENAMED")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(ws, "app", "src", "main.rs")); err != nil {
+		t.Fatal(err)
+	}
+	for i, asked := range []bool{true, false} {
+		os.Remove(cargoLog)
+		mustRbuild(t, ws, env, "build")
+		if n := len(calls(t, cargoLog)); (n > 0) != asked {
+			t.Errorf("main.rs saved by rename before a query, build %d: cargo asked %d times, want asked: %v", i+1, n, asked)
+		}
+		time.Sleep(cutoff.FineRacyWindow)
+	}
+	if got := runProgram(t, filepath.Join(ws, "target", "debug", "app")); got != "RENAMED 2 build none debug-assertions true\n" {
+		t.Errorf("after the rename, app printed %q", got)
+	}
 }
