@@ -101,11 +101,12 @@ func OpenBuildPlan(ctx context.Context, opt Options, planFile string) (*Session,
 	if err := opt.setDefaults(); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(planFile)
+	f, err := os.Open(planFile)
 	if err != nil {
 		return nil, fmt.Errorf("build plan: %w", err)
 	}
-	g, _, err := cargometa.ReadBuildPlan(data)
+	g, err := cargometa.ReadBuildPlanFrom(f)
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("build plan %s: %w", planFile, err)
 	}

@@ -176,65 +176,109 @@ func checkInvocation(inv *graph.Invocation, index int) error {
 	return nil
 }
 
-// planGraph makes one action per invocation. It reads every output of
-// the invocations it depends on (the plan says no more), and writes its
-// outputs and links; a dep-info output (`.d`) is its depfile, whose
-// sources then decide freshness.
+// planGraph makes one action per invocation (planBuilder.add).
 func planGraph(plan *graph.BuildPlan) (*graph.Graph, error) {
-	g := graph.New()
+	b := newPlanBuilder()
 	for i, inv := range plan.Invocations {
-		r := &graph.Rule{Argv: append([]string{inv.Program}, inv.Args...), Dir: inv.Cwd,
-			Package: inv.PackageName, Version: inv.PackageVersion, TargetKind: inv.TargetKind,
-			Mode: inv.CompileMode, Links: inv.Links}
-		if inv.Kind != nil {
-			r.Platform = *inv.Kind
-		}
-		for k, v := range inv.Env {
-			r.Env = append(r.Env, k+"="+v)
-		}
-		graph.SortEnv(r.Env)
-		var ins, outs []string
-		for _, d := range inv.Deps {
-			dep := plan.Invocations[d]
-			for _, o := range dep.Outputs {
-				if o != depfileOf(dep) {
-					ins = append(ins, o)
-				}
-			}
-			for l := range dep.Links {
-				ins = append(ins, l)
-			}
-		}
-		r.Depfile = depfileOf(inv)
-		for _, o := range inv.Outputs {
-			if o != r.Depfile {
-				outs = append(outs, o)
-			}
-		}
-		links := make([]string, 0, len(inv.Links))
-		for l := range inv.Links {
-			links = append(links, l)
-		}
-		sort.Strings(links)
-		outs = append(outs, links...)
-		kind := strings.Join(inv.TargetKind, ",")
-		if inv.CompileMode != "" && inv.CompileMode != "build" {
-			kind += " " + inv.CompileMode
-		}
-		label := fmt.Sprintf("%s v%s (%s)", inv.PackageName, inv.PackageVersion, kind)
-		if inv.PackageName == "" {
-			label = fmt.Sprintf("invocation %d (%s)", i, filepath.Base(inv.Program))
-		}
-		r.Description = label
-		a := &graph.Action{Name: "plan:" + inv.Outputs[0], Label: label, Kind: graph.Compile, Data: r}
-		if _, err := g.AddAction(a, ins, outs, ""); err != nil {
-			return nil, fmt.Errorf("invocations[%d]: %w", i, err)
+		if err := b.add(inv, i); err != nil {
+			return nil, err
 		}
 	}
-	if err := g.Validate(); err != nil {
+	if err := b.g.Validate(); err != nil {
 		return nil, err
 	}
-	return g, nil
+	return b.g, nil
+}
+
+// planBuilder makes a graph of a plan one invocation at a time, in order:
+// a plan read as a stream (ReadBuildPlanFrom) is never held whole.
+type planBuilder struct {
+	g *graph.Graph
+	// strs interns what invocations repeat (a package's directory,
+	// program, environment): the decoder makes a string of each.
+	strs map[string]string
+}
+
+func newPlanBuilder() *planBuilder {
+	return &planBuilder{g: graph.New(), strs: map[string]string{}}
+}
+
+func (b *planBuilder) intern(s string) string {
+	if t, ok := b.strs[s]; ok {
+		return t
+	}
+	b.strs[s] = s
+	return s
+}
+
+// planNamePrefix makes an invocation's action name from its first output.
+const planNamePrefix = "plan:"
+
+// add makes invocation i's action. It reads every output of the
+// invocations it depends on (the plan says no more), and writes its
+// outputs and links; a dep-info output (`.d`) is its depfile, whose
+// sources then decide freshness.
+func (b *planBuilder) add(inv graph.Invocation, i int) error {
+	g := b.g
+	r := &graph.Rule{Argv: make([]string, 0, 1+len(inv.Args)), Dir: b.intern(inv.Cwd),
+		Package: b.intern(inv.PackageName), Version: b.intern(inv.PackageVersion), TargetKind: inv.TargetKind,
+		Mode: b.intern(inv.CompileMode), Links: inv.Links}
+	r.Argv = append(append(r.Argv, b.intern(inv.Program)), inv.Args...)
+	if inv.Kind != nil {
+		r.Platform = b.intern(*inv.Kind)
+	}
+	if len(inv.Env) > 0 {
+		r.Env = make([]string, 0, len(inv.Env))
+		for k, v := range inv.Env {
+			r.Env = append(r.Env, b.intern(k+"="+v))
+		}
+		graph.SortEnv(r.Env)
+	}
+	// The name is the first output behind a prefix; the output's path
+	// is that part of it, one string for both.
+	name := planNamePrefix + inv.Outputs[0]
+	first := name[len(planNamePrefix):]
+	shared := func(p string) string {
+		if p == first {
+			return first
+		}
+		return p
+	}
+	// A dependency's action writes the outputs it reads: the
+	// dependency's outputs but its depfile, and its links.
+	var ins []string
+	for _, d := range inv.Deps {
+		for _, o := range g.Actions[d].Outputs {
+			ins = append(ins, g.Files[o].Path)
+		}
+	}
+	r.Depfile = shared(depfileOf(inv))
+	outs := make([]string, 0, len(inv.Outputs)+len(inv.Links))
+	for _, o := range inv.Outputs {
+		if o != r.Depfile {
+			outs = append(outs, shared(o))
+		}
+	}
+	links := make([]string, 0, len(inv.Links))
+	for l := range inv.Links {
+		links = append(links, l)
+	}
+	sort.Strings(links)
+	outs = append(outs, links...)
+	kind := strings.Join(inv.TargetKind, ",")
+	if inv.CompileMode != "" && inv.CompileMode != "build" {
+		kind += " " + inv.CompileMode
+	}
+	label := fmt.Sprintf("%s v%s (%s)", inv.PackageName, inv.PackageVersion, kind)
+	if inv.PackageName == "" {
+		label = fmt.Sprintf("invocation %d (%s)", i, filepath.Base(inv.Program))
+	}
+	r.Description = label
+	a := &graph.Action{Name: name, Label: label, Kind: graph.Compile, Data: r}
+	if _, err := g.AddAction(a, ins, outs, ""); err != nil {
+		return fmt.Errorf("invocations[%d]: %w", i, err)
+	}
+	return nil
 }
 
 // depfileOf is the invocation's first `.d` output: rustc's dep-info.

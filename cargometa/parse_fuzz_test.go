@@ -137,6 +137,7 @@ func FuzzReadBuildPlan(f *testing.F) {
 	f.Add([]byte(`{"invocations":[{"program":"rustc","args":["a.rs"],"cwd":"/w","outputs":["/w/a","/w/a.d"],"deps":[],` +
 		`"links":{"/w/b":"/w/a"},"env":{"K":"V"}}],"inputs":["/w/Cargo.toml"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		sameAsReadBuildPlan(t, data)
 		g, plan, err := ReadBuildPlan(data)
 		if err != nil {
 			return
