@@ -19,6 +19,7 @@ func TestRepairRaceWithConcurrentDecision(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the Debian workspace")
 	}
+	t.Parallel()
 	dir := debianWorkspace(t)
 	mustRbuild(t, dir, nil, "build")
 	applyEdit(t, dir, edit{"crates/memchr/src/memmem/genericsimd.rs",
