@@ -96,6 +96,9 @@ func (s *Session) Build(ctx context.Context, sel Selection) (*Result, error) {
 			return nil, err
 		}
 		w.timeline = executor.NewTimeline(g, time.Now(), s.opt.Timings)
+		if s.opt.Doctests {
+			w.doctestLoads = s.doctestLoads(g)
+		}
 	}
 	TracePhase("records")
 	eo := executor.Options{Jobs: s.opt.Jobs, KeepGoing: s.opt.KeepGoing, Status: s.opt.Status, Color: s.opt.Color,

@@ -14,9 +14,13 @@ import (
 // cutoff skipped is stale (design.md "SVH staleness and lazy repair"):
 // rustdoc would stop with E0460 on it, as rustc would. Inside a build,
 // the compile about to load it asks for the repair (repair.go); rustdoc
-// is no action of the graph, so the build repairs what the doctests will
-// load once everything else is done (settleDoctests), while it still
-// holds the target dir's lock.
+// is no action of the graph. When the doctests run after the build
+// (Options.Doctests), the libs they load are compiled in the run instead
+// of cut off (doctestLoads), before the executables above them link: a
+// repair after the links changed their inputs, and the next build linked
+// them all again. Whatever is left stale (--no-run, which still leaves
+// fresh libs for a later rustdoc) the build repairs once everything else
+// is done (settleDoctests), while it still holds the target dir's lock.
 
 // Doctest is one lib's `rustdoc --test`, ready to run.
 type Doctest struct {
@@ -74,6 +78,25 @@ func (s *Session) Doctests(args DoctestArgs) ([]Doctest, error) {
 		out = append(out, Doctest{Unit: u, Cmd: c})
 	}
 	return out, nil
+}
+
+// doctestLoads lists the lib compiles of g whose rlibs the doctests will
+// load. With Options.Doctests the build compiles them where the cutoff
+// would skip them (interface.go), so that rustdoc finds them fresh and
+// the executables above link them once: settleDoctests then finds
+// nothing to repair.
+func (s *Session) doctestLoads(g *graph.Graph) map[graph.ActionID]bool {
+	out := map[graph.ActionID]bool{}
+	for _, u := range s.plan.Doctests() {
+		for _, f := range s.plan.DoctestFiles(u) {
+			if id, ok := g.Lookup(f); ok {
+				if p := g.Files[id].Producer; p != graph.NoAction && g.Actions[p].Kind == graph.Compile {
+					out[p] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // settleDoctests repairs, after the build's run, every stale lib the

@@ -187,9 +187,13 @@ func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.V
 	if !v.Run && len(unknown) > 0 {
 		return &executor.Later{After: w.cut.unfinishedProducers(a)}
 	}
+	forDoctests := false
 	if !v.Run && len(v.CutOff) > 0 {
 		if name := w.symbolsRemoved(a, prev, v.CutOff); name != "" {
 			v.Run, v.Reason = true, "exported symbols of "+name+" removed"
+		} else if w.doctestLoads[a.ID] {
+			v.Run, v.Reason = true, "loaded by doctests: rustdoc rejects a crate compiled against older dependencies (E0460)"
+			forDoctests = true
 		}
 	}
 	if v.Run && isRustcCompile(a) {
@@ -197,6 +201,11 @@ func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.V
 		if rerun, busy := w.cut.repairs(a); len(rerun) > 0 || len(busy) > 0 {
 			return &executor.Later{Rerun: rerun, After: busy}
 		}
+	}
+	if forDoctests {
+		// A repair made before anything loads it: counted as one, as the
+		// repair after the run was.
+		w.cut.countRepair()
 	}
 	if v.Run {
 		return nil
@@ -268,10 +277,15 @@ func (w *work) nextEpoch(a *graph.Action, u *cargometa.Unit) []cutoff.Hash {
 			rlib = f
 		}
 	}
-	// A registry crate's fingerprint follows its exact sources, so its
-	// dependents are never cut off from it: its symbols need no watching.
+	// A registry crate's fingerprint follows its exact sources, yet its
+	// dependents are cut off from it when it compiles again with the same
+	// sources and dependency interfaces: a repair (a lib the doctests
+	// load, below a private edit). Its symbols are watched as a path
+	// crate's are: taken as removed, every repair of regex made the next
+	// build recompile all its dependents and relink every executable above
+	// (13 compiles after `rbuild test` in the Debian workspace).
 	removed := !u.Local
-	if rlib != "" && u.Local {
+	if rlib != "" {
 		symsFile := strings.TrimSuffix(rlib, ".rlib") + ".syms"
 		now, err := cutoff.ExportedSymbols(rlib)
 		if err != nil {

@@ -39,6 +39,12 @@ type Options struct {
 	Explain    bool // print why each action runs (-d explain)
 	Verbose    int
 	Quiet      bool
+	// Doctests says the doctests run after the build (rbuild test without
+	// --no-run): a lib they load is compiled where the cutoff would leave
+	// it stale, before anything links it, instead of repaired after the
+	// links (whose inputs that repair changed: the next build relinked
+	// every executable above it).
+	Doctests bool
 
 	// Status is where progress, cargo-style lines and diagnostics go;
 	// default stderr without a status line.

@@ -40,6 +40,9 @@ type work struct {
 	// msgs shows diagnostics and writes cargo's records for units (nil
 	// for a build plan, whose rustc output the executor shows as is).
 	msgs *messages
+	// doctestLoads are the lib compiles whose rlibs the doctests load,
+	// with Options.Doctests: none may be left stale (doctest.go).
+	doctestLoads map[graph.ActionID]bool
 
 	mu        sync.Mutex
 	explain   []ExplainEntry
@@ -257,7 +260,13 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 		w.msgs.actionDone(a, unitOf(a), res, w.outputs)
 	}
 	for _, p := range w.steps.products(a) {
-		st, err := w.hasher.Refresh(p)
+		// Only files of the graph are stamped again in this build, by
+		// the actions that read them: a build plan's dep-info is not.
+		stamp := w.hasher.Refresh
+		if _, ok := w.g.Lookup(p); !ok {
+			stamp = w.hasher.Peek
+		}
+		st, err := stamp(p)
 		if err != nil {
 			return err
 		}

@@ -107,6 +107,7 @@ func testDescription(s *build.Session, u *cargometa.Unit) string {
 // dependency views are made then).
 func buildForTest(ctx context.Context, o *options, args []string) (*build.Session, []build.Doctest, error) {
 	opt := o.buildOptions(args)
+	opt.Doctests = !o.noRun
 	s, err := build.Open(ctx, opt)
 	if err != nil {
 		return nil, nil, err
