@@ -272,9 +272,13 @@ func (s ruleSteps) read(w *work, a *graph.Action, c *cargometa.Command, res *exe
 	}
 	for _, f := range di.Paths(r.Dir) {
 		// Declared inputs are judged as such; everything else it read
-		// (sources, the toolchain's crates) is an input here.
+		// (sources, the toolchain's crates) is an input here. Its stamp
+		// is not kept for the rest of the build: an invocation's sources
+		// are mostly its own, and at scale their stamps were a third of
+		// a full build's hasher (a source another invocation reads is
+		// hashed again).
 		if !declared[f] {
-			rec.Inputs = append(rec.Inputs, w.hasher.InputStamp(f, res.Start))
+			rec.Inputs = append(rec.Inputs, w.hasher.PeekInputStamp(f, res.Start))
 		}
 	}
 	rec.EnvDeps = di.EnvDeps
