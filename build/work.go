@@ -260,7 +260,13 @@ func (w *work) Finished(a *graph.Action, cmd *executor.Cmd, res *executor.Result
 		w.msgs.actionDone(a, unitOf(a), res, w.outputs)
 	}
 	for _, p := range w.steps.products(a) {
-		st, err := w.hasher.Refresh(p)
+		// Only files of the graph are stamped again in this build, by
+		// the actions that read them: a build plan's dep-info is not.
+		stamp := w.hasher.Refresh
+		if _, ok := w.g.Lookup(p); !ok {
+			stamp = w.hasher.Peek
+		}
+		st, err := stamp(p)
 		if err != nil {
 			return err
 		}
