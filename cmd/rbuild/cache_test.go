@@ -78,6 +78,7 @@ func runRegapp(t testing.TB, dir, targetDir string) {
 // Acceptance: a second checkout at another path compiles no eligible
 // registry unit, and its binaries equal those of a build without cache.
 func TestCacheTwoCheckouts(t *testing.T) {
+	t.Parallel()
 	first := debianWorkspace(t)
 	second := debianWorkspace(t)
 	env := cacheEnv(t.TempDir())
@@ -181,6 +182,7 @@ func mustRbuildCache(t testing.TB, env []string, args ...string) string {
 // over, while a prune empties it in a loop: every build succeeds, every
 // binary is right, and the cache verifies clean.
 func TestCacheConcurrentBuildsWithPrune(t *testing.T) {
+	t.Parallel()
 	env := cacheEnv(t.TempDir())
 	var dirs []string
 	for i := range 4 {
