@@ -65,20 +65,31 @@ func TestGenTup(t *testing.T) {
 	}
 }
 
-// TestGenDebian does all of it on the Debian-crates workspace.
+// TestGenDebian does all of it on the Debian-crates workspace: each
+// generator on a copy of its own, in parallel with the other tests.
 func TestGenDebian(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the Debian-crates workspace four times")
 	}
 	t.Parallel()
-	requireTool(t, "ninja")
-	dir := debianWorkspace(t)
-	cargoDir := cleanCargo(t, dir)
-	checkNinja(t, dir, cargoDir, debianRuns)
-	checkBuildPlan(t, dir, cargoDir, debianRuns)
-	requireTup(t)
-	checkTup(t, dir, cargoDir, debianRuns)
-	checkTupEdit(t, dir, "crates/memchr/src/lib.rs", "memchr")
+	t.Run("ninja", func(t *testing.T) {
+		t.Parallel()
+		requireTool(t, "ninja")
+		dir := debianWorkspace(t)
+		checkNinja(t, dir, cleanCargo(t, dir), debianRuns)
+	})
+	t.Run("build-plan", func(t *testing.T) {
+		t.Parallel()
+		dir := debianWorkspace(t)
+		checkBuildPlan(t, dir, cleanCargo(t, dir), debianRuns)
+	})
+	t.Run("tup", func(t *testing.T) {
+		t.Parallel()
+		requireTup(t)
+		dir := debianWorkspace(t)
+		checkTup(t, dir, cleanCargo(t, dir), debianRuns)
+		checkTupEdit(t, dir, "crates/memchr/src/lib.rs", "memchr")
+	})
 }
 
 func checkNinja(t *testing.T, dir, cargoDir string, runs [][]string) {
