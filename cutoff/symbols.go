@@ -153,7 +153,16 @@ func hasELFMagic(r io.ReaderAt) bool {
 }
 
 // addObject adds the global symbols of one ELF object.
-func (s *symbolSets) addObject(r io.ReaderAt) error {
+func (s *symbolSets) addObject(r *io.SectionReader) error {
+	if s.addELF64(r) {
+		return nil
+	}
+	return s.addObjectSlow(r)
+}
+
+// addObjectSlow is addObject through debug/elf: any class and byte order,
+// and the error that says what is wrong with an object.
+func (s *symbolSets) addObjectSlow(r io.ReaderAt) error {
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return fmt.Errorf("parse ELF: %w", err)

@@ -35,6 +35,7 @@ targets=(
   "./cutoff FuzzDecodeRecord"          # the log's action records
   "./cutoff FuzzLexRust"               # Rust sources (interface skeleton)
   "./cutoff FuzzArchiveReader"         # rlib archives (exported symbols)
+  "./cutoff FuzzELF64Symbols"          # rlib members (exported symbols, the ELF64 reader)
   "./log FuzzLogOpen"                  # the action log file
   "./log FuzzLogRecordBody"            # one framed log record
   "./log FuzzSnapshot"                 # the no-op snapshot
