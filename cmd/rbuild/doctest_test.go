@@ -146,6 +146,7 @@ var doctestCrates = []string{"adler", "cfg-if", "crunchy", "fnv", "ident_case", 
 	"scopeguard", "semver", "stable_deref_trait", "termcolor", "unicase", "unicode-width"}
 
 func TestDoctestDebian(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/share/cargo/registry"); err != nil {
 		if os.Getenv("RBUILD_REQUIRE_DEBIAN") != "" {
 			t.Fatal("Debian crates missing: run scripts/install-test-deps.sh (make test does)")
