@@ -381,6 +381,7 @@ func msgHasSO(lines []string, p string) bool {
 // crates): clean build, no-op, and a private body edit in memchr, a path
 // member most of the graph depends on. One clean build of each tool.
 func TestMsgClientDebian(t *testing.T) {
+	t.Parallel()
 	msgClient(t)
 	other := msgOther(t)
 	cdir := debianWorkspace(t)
