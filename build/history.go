@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -108,7 +107,7 @@ func (h *durationHistory) cost(a *graph.Action) executor.Cost {
 }
 
 func (h *durationHistory) record(a *graph.Action, r *executor.Result) {
-	if h.path == "" || strings.ContainsAny(a.Name, "\n") {
+	if h.path == "" || strings.Contains(a.Name, "\n") {
 		return // kept nowhere
 	}
 	d := [2]int64{r.End.Sub(r.Start).Microseconds(), 0}
@@ -139,24 +138,22 @@ func (h *durationHistory) save() {
 	if !changed {
 		return
 	}
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	fmt.Fprintln(w, historyHeader)
+	var w bytes.Buffer
+	fmt.Fprintln(&w, historyHeader)
 	kept := 0
 	for k, v := range h.old {
 		if kept >= historyCap-len(h.new) {
 			break
 		}
 		if _, ok := h.new[k]; !ok {
-			fmt.Fprintf(w, "%d %d %s\n", v[0], v[1], k)
+			fmt.Fprintf(&w, "%d %d %s\n", v[0], v[1], k)
 			kept++
 		}
 	}
 	for k, v := range h.new {
-		fmt.Fprintf(w, "%d %d %s\n", v[0], v[1], k)
+		fmt.Fprintf(&w, "%d %d %s\n", v[0], v[1], k)
 	}
-	w.Flush()
-	atomicfile.Write(h.path, buf.Bytes(), 0o644)
+	atomicfile.Write(h.path, w.Bytes(), 0o644)
 }
 
 // similarDuration says two measurements of one action (µs) schedule
