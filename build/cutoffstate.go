@@ -27,6 +27,7 @@ type cutoffState struct {
 	force     []bool // must run: a repair asked for it
 	repairing []bool // being compiled again by a repair: its files are in flux
 	fp        map[graph.ActionID]cutoff.Hash
+	earlyFp   map[graph.ActionID]cutoff.Hash // of compiles still generating code (decisionFingerprint)
 	epoch     map[graph.ActionID][]cutoff.Hash
 	parked    []parkedRecord
 	counts    Counts
@@ -44,7 +45,7 @@ func newCutoffState(g *graph.Graph) *cutoffState {
 	n := len(g.Actions)
 	st := &cutoffState{g: g, finished: make([]bool, n), ran: make([]bool, n), stale: make([]bool, n), force: make([]bool, n),
 		repairing: make([]bool, n),
-		fp:        map[graph.ActionID]cutoff.Hash{}, epoch: map[graph.ActionID][]cutoff.Hash{}, order: make([]int, n)}
+		fp:        map[graph.ActionID]cutoff.Hash{}, earlyFp: map[graph.ActionID]cutoff.Hash{}, epoch: map[graph.ActionID][]cutoff.Hash{}, order: make([]int, n)}
 	for i, id := range g.Order() {
 		st.order[id] = i
 	}
@@ -132,6 +133,19 @@ func (st *cutoffState) fingerprintOf(p graph.ActionID) (h cutoff.Hash, known, fi
 func (st *cutoffState) setFingerprint(p graph.ActionID, h cutoff.Hash) {
 	st.mu.Lock()
 	st.fp[p] = h
+	st.mu.Unlock()
+}
+
+func (st *cutoffState) earlyFingerprintOf(p graph.ActionID) (cutoff.Hash, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h, ok := st.earlyFp[p]
+	return h, ok
+}
+
+func (st *cutoffState) setEarlyFingerprint(p graph.ActionID, h cutoff.Hash) {
+	st.mu.Lock()
+	st.earlyFp[p] = h
 	st.mu.Unlock()
 }
 

@@ -49,8 +49,27 @@ func (w *work) judgedBy(a *graph.Action, f graph.FileID) (graph.ActionID, bool) 
 }
 
 // fingerprint returns the interface fingerprint of lib compile p, once p
-// and every compile it depends on have finished in this build.
+// and every compile it depends on have finished in this build: what a
+// record keeps.
 func (w *work) fingerprint(p graph.ActionID) (cutoff.Hash, bool) {
+	return w.interfaceOf(p, false)
+}
+
+// decisionFingerprint is fingerprint for deciding a compile released by
+// p's early .rmeta while p still generates code. The fingerprint reads
+// only p's sources, as its dep-info lists them, and rustc writes the
+// dep-info once, before the .rmeta (its artifact notifications come in
+// that order; rustc 1.95, with -Z binary-dep-depinfo), so it is known then:
+// a dependent whose dependency's interface changed starts at once, as
+// cargo's pipelining does, instead of waiting for the codegen. A skip
+// still waits for p to finish (decideInterface: its symbols), and
+// records take fingerprints only of finished compiles (a compile that
+// fails after its .rmeta leaves none).
+func (w *work) decisionFingerprint(p graph.ActionID) (cutoff.Hash, bool) {
+	return w.interfaceOf(p, true)
+}
+
+func (w *work) interfaceOf(p graph.ActionID, early bool) (cutoff.Hash, bool) {
 	h, ok, finished, ran := w.cut.fingerprintOf(p)
 	prev := w.prev[p]
 	w.mu.Lock()
@@ -60,7 +79,12 @@ func (w *work) fingerprint(p graph.ActionID) (cutoff.Hash, bool) {
 		return h, true
 	}
 	if !finished {
-		return cutoff.Hash{}, false
+		if !early || !ran || c == nil {
+			return cutoff.Hash{}, false
+		}
+		if h, ok := w.cut.earlyFingerprintOf(p); ok {
+			return h, true
+		}
 	}
 	if !ran {
 		if prev == nil || prev.Iface == nil {
@@ -72,7 +96,7 @@ func (w *work) fingerprint(p graph.ActionID) (cutoff.Hash, bool) {
 		key := []string{commandHash(c).String()}
 		for i, in := range a.Inputs {
 			if q, ok := w.judgedBy(a, in); ok {
-				qh, ok := w.fingerprint(q)
+				qh, ok := w.interfaceOf(q, early)
 				if !ok {
 					return cutoff.Hash{}, false
 				}
@@ -83,7 +107,11 @@ func (w *work) fingerprint(p graph.ActionID) (cutoff.Hash, bool) {
 		}
 		h = w.computeInterface(unitOf(a), c, cutoff.HashStrings(key))
 	}
-	w.cut.setFingerprint(p, h)
+	if finished {
+		w.cut.setFingerprint(p, h)
+	} else {
+		w.cut.setEarlyFingerprint(p, h)
+	}
 	return h, true
 }
 
@@ -133,7 +161,7 @@ func (w *work) ifaceInputs(a *graph.Action, prev *cutoff.Record) (map[string]cut
 			continue
 		}
 		path := w.g.Files[in].Path
-		if h, ok := w.fingerprint(p); ok {
+		if h, ok := w.decisionFingerprint(p); ok {
 			iface[path] = h
 			continue
 		}
@@ -184,8 +212,12 @@ func (w *work) decideInterface(a *graph.Action, prev *cutoff.Record, v *cutoff.V
 			v.Run, v.Reason = true, "dependency "+packageName(w.g.Actions[p])+" was rebuilt (--cutoff=off)"
 		}
 	}
-	if !v.Run && len(unknown) > 0 {
-		return &executor.Later{After: w.cut.unfinishedProducers(a)}
+	if !v.Run {
+		// A skip is judged on finished dependencies only: their symbols
+		// (symbolsRemoved) and their fingerprints as records keep them.
+		if busy := w.cut.unfinishedProducers(a); len(unknown) > 0 || len(busy) > 0 {
+			return &executor.Later{After: busy}
+		}
 	}
 	forDoctests := false
 	if !v.Run && len(v.CutOff) > 0 {

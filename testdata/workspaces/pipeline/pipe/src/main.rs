@@ -1,0 +1,3 @@
+fn main() {
+    println!("pipeline: {}", light::value());
+}
