@@ -229,10 +229,10 @@ func (s ruleSteps) products(a *graph.Action) []string {
 }
 
 func (ruleSteps) links(a *graph.Action) [][2]string {
-	r := graph.RuleOf(a)
+	links := graph.RuleOf(a).Info().Links
 	var out [][2]string
-	for _, l := range slices.Sorted(maps.Keys(r.Links)) {
-		out = append(out, [2]string{r.Links[l], l})
+	for _, l := range slices.Sorted(maps.Keys(links)) {
+		out = append(out, [2]string{links[l], l})
 	}
 	return out
 }
@@ -250,7 +250,7 @@ func (s ruleSteps) prepare(a *graph.Action) error {
 func (ruleSteps) describe(a *graph.Action, c *cargometa.Command, cmd *executor.Cmd) {
 	r := graph.RuleOf(a)
 	cmd.Verb, cmd.Text = "Compiling", a.Label
-	if r.Package == "" {
+	if r.Info().Package == "" {
 		cmd.Verb = "Running"
 	}
 	cmd.Rustc = slices.Contains(r.Argv, "--error-format=json")

@@ -220,13 +220,13 @@ const planNamePrefix = "plan:"
 // sources then decide freshness.
 func (b *planBuilder) add(inv graph.Invocation, i int) error {
 	g := b.g
-	r := &graph.Rule{Argv: make([]string, 0, 1+len(inv.Args)), Dir: b.intern(inv.Cwd),
-		Package: b.intern(inv.PackageName), Version: b.intern(inv.PackageVersion), TargetKind: inv.TargetKind,
-		Mode: b.intern(inv.CompileMode), Links: inv.Links}
-	r.Argv = append(append(r.Argv, b.intern(inv.Program)), inv.Args...)
+	meta := graph.RuleMeta{Package: b.intern(inv.PackageName), Version: b.intern(inv.PackageVersion),
+		TargetKind: inv.TargetKind, Mode: b.intern(inv.CompileMode), Links: inv.Links}
 	if inv.Kind != nil {
-		r.Platform = b.intern(*inv.Kind)
+		meta.Platform = b.intern(*inv.Kind)
 	}
+	r := &graph.Rule{Argv: make([]string, 0, 1+len(inv.Args)), Dir: b.intern(inv.Cwd), Meta: graph.NewRuleMeta(meta)}
+	r.Argv = append(append(r.Argv, b.intern(inv.Program)), inv.Args...)
 	if len(inv.Env) > 0 {
 		r.Env = make([]string, 0, len(inv.Env))
 		for k, v := range inv.Env {

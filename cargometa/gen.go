@@ -55,8 +55,8 @@ func (p *Plan) GenGraph(o GenOptions, outs BuildOutputs) (*graph.Graph, error) {
 		}
 		r := &graph.Rule{Argv: argv, Env: graph.SortEnv(p.genEnv(u, c.Env, exeAt)), Dir: o.Base,
 			Depfile: rel(gen[u.DepInfo]), Description: "rustc " + u.Pkg.Name + " v" + u.Pkg.Version + " " + u.describe(),
-			Package: u.Pkg.Name, Version: u.Pkg.Version, TargetKind: u.J.Target.Kind,
-			Platform: platformOf(u), Mode: u.J.Mode}
+			Meta: graph.NewRuleMeta(graph.RuleMeta{Package: u.Pkg.Name, Version: u.Pkg.Version, TargetKind: u.J.Target.Kind,
+				Platform: platformOf(u), Mode: u.J.Mode})}
 		var ins, outputs []string
 		for _, f := range view {
 			ins = append(ins, rel(gen[f]))

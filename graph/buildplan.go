@@ -51,14 +51,15 @@ func WriteBuildPlan(out io.Writer, g *Graph, h Header) error {
 		if r == nil || len(r.Argv) == 0 {
 			return fmt.Errorf("build plan: action %s has no command", a.Label)
 		}
-		inv := Invocation{PackageName: r.Package, PackageVersion: r.Version, TargetKind: r.TargetKind,
-			CompileMode: r.Mode, Deps: []int{}, Outputs: []string{}, Links: map[string]string{},
+		m := r.Info()
+		inv := Invocation{PackageName: m.Package, PackageVersion: m.Version, TargetKind: m.TargetKind,
+			CompileMode: m.Mode, Deps: []int{}, Outputs: []string{}, Links: map[string]string{},
 			Program: r.Argv[0], Args: r.Argv[1:], Env: map[string]string{}, Cwd: r.Dir}
 		if inv.Cwd == "" {
 			inv.Cwd = h.Base
 		}
-		if r.Platform != "" {
-			inv.Kind = &r.Platform
+		if m.Platform != "" {
+			inv.Kind = &m.Platform
 		}
 		seen := map[int]bool{}
 		for _, in := range a.Inputs {
@@ -73,7 +74,7 @@ func WriteBuildPlan(out io.Writer, g *Graph, h Header) error {
 		if r.Depfile != "" {
 			inv.Outputs = append(inv.Outputs, abs(r.Depfile))
 		}
-		for l, f := range r.Links {
+		for l, f := range m.Links {
 			inv.Links[abs(l)] = abs(f)
 		}
 		for _, kv := range r.Env {

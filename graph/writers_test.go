@@ -25,17 +25,17 @@ func ruleGraph(t *testing.T) *Graph {
 	add("lib", nil, []string{"out/a-1/liba-1.rlib", "out/a-1/rmeta/liba-1.rmeta"}, &Rule{
 		Argv: []string{"rustc", "--crate-name", "a", "a/src/lib.rs", "--cfg", `feature="std"`},
 		Env:  []string{"CARGO_PKG_DESCRIPTION=two\nlines $HOME 100%", "CARGO_PKG_NAME=a"}, Dir: "/ws",
-		Depfile: "out/a-1/a-1.d", Description: "rustc a v0.1.0 (lib)", Package: "a", Version: "0.1.0",
-		TargetKind: []string{"lib"}, Mode: "build"})
+		Depfile: "out/a-1/a-1.d", Description: "rustc a v0.1.0 (lib)",
+		Meta: &RuleMeta{Package: "a", Version: "0.1.0", TargetKind: []string{"lib"}, Mode: "build"}})
 	add("pm", nil, []string{"out/pm-2/libpm-2.so"}, &Rule{
 		Argv: []string{"rustc", "--crate-name", "pm", "/registry/pm-1.0/src/lib.rs"}, Dir: "/ws",
-		Depfile: "out/pm-2/pm-2.d", Description: "rustc pm v1.0.0 (proc-macro)", Package: "pm", Version: "1.0.0",
-		TargetKind: []string{"proc-macro"}, Mode: "build"})
+		Depfile: "out/pm-2/pm-2.d", Description: "rustc pm v1.0.0 (proc-macro)",
+		Meta: &RuleMeta{Package: "pm", Version: "1.0.0", TargetKind: []string{"proc-macro"}, Mode: "build"}})
 	add("bin", []string{"out/a-1/liba-1.rlib", "out/pm-2/libpm-2.so"}, []string{"out/app"}, &Rule{
 		Argv: []string{"rustc", "--crate-name", "app", "app/src/main.rs", "--extern", "a=out/a-1/liba-1.rlib"},
-		Dir:  "/ws", Depfile: "out/app-3.d", Description: `rustc app v0.1.0 (bin "app")`, Package: "app",
-		Version: "0.1.0", TargetKind: []string{"bin"}, Mode: "build",
-		Links: map[string]string{"out/bin/app": "out/app"}})
+		Dir:  "/ws", Depfile: "out/app-3.d", Description: `rustc app v0.1.0 (bin "app")`,
+		Meta: &RuleMeta{Package: "app", Version: "0.1.0", TargetKind: []string{"bin"}, Mode: "build",
+			Links: map[string]string{"out/bin/app": "out/app"}}})
 	return g
 }
 
