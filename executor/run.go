@@ -159,12 +159,13 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 	}
 	events := make(chan event, 64)
 	// At most this many freshness checks at once (hashing is CPU work too),
-	// in the order their actions became ready, on as many goroutines: a
-	// goroutine per ready action, waiting its turn, was tens of thousands
-	// of stacks when a wide graph's leaves all became ready at once.
+	// in the order their actions became ready (readyList), on as many
+	// goroutines: a goroutine per ready action, waiting its turn, was tens
+	// of thousands of stacks when a wide graph's leaves all became ready
+	// at once. None starts while queueLimit commands wait for a slot.
 	prepareMax := max(opt.Jobs, 2)
 	var prepareMu sync.Mutex
-	var toPrepare []*graph.Action
+	var toPrepare readyList
 	preparers := 0
 	running := 0
 	stopping := false
@@ -223,7 +224,7 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		running++
 		q.preparingStarted()
 		prepareMu.Lock()
-		toPrepare = append(toPrepare, a)
+		toPrepare.push(a)
 		spawn := preparers < prepareMax
 		if spawn {
 			preparers++
@@ -236,15 +237,17 @@ func Run(ctx context.Context, g *graph.Graph, w Work, opt Options) (Stats, error
 		go func() {
 			defer wg.Done()
 			for {
+				waited := q.waitRoom()
 				prepareMu.Lock()
-				if len(toPrepare) == 0 {
+				if waited {
+					toPrepare.byPriority(q.priorityList())
+				}
+				if toPrepare.len() == 0 {
 					preparers--
 					prepareMu.Unlock()
 					return
 				}
-				next := toPrepare[0]
-				toPrepare[0] = nil
-				toPrepare = toPrepare[1:]
+				next := toPrepare.pop()
 				prepareMu.Unlock()
 				prepare(next)
 			}
