@@ -115,6 +115,8 @@ func buildPlan(ctx context.Context, o *options, args []string) error {
 		}
 		opt.SnapshotKey = &key
 	}
+	// Past the no-op snapshot: the plan is read and built.
+	tightenGC()
 	s, err := build.OpenBuildPlan(ctx, opt, o.buildPlan)
 	if err != nil {
 		return err
