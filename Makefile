@@ -34,7 +34,7 @@ test-deps:
 # plain run: their tests are the same, and mostly wait on rustc), and every
 # fuzz target gets a few seconds (scripts/fuzz.sh lists them). The
 # timeout is twice the slowest package's time on a loaded 2-core machine
-# (cmd/rbuild: 2007 s, make test from a fresh clone of c9140f4).
+# (cmd/rbuild: 2007 s, make test from a fresh clone of e6de601).
 RACE_PKGS := executor build log cache
 
 test: test-deps vet
